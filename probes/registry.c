@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+#include "probe.h"
+
+#include "util.h"
+
+/* Probes in the order a scan runs them. */
+const struct tt_probe *const tt_probes[] = {
+        NULL,
+};
+
+const struct tt_probe *tt_probe_find(const char *name) {
+        for (size_t i = 0; tt_probes[i]; i++)
+                if (streq(tt_probes[i]->name, name))
+                        return tt_probes[i];
+        return NULL;
+}
+
+int tt_emit(struct tt_probe_ctx *ctx, const struct tt_observation *o) {
+        return ctx->emit(ctx->userdata, ctx->probe_name, o);
+}
