@@ -52,7 +52,18 @@ const struct tt_kind *const tt_kinds[] = {
         &kind_context, NULL,
 };
 
+/* The design's examples write "usb:" for usb_device; both spellings work. */
+static const struct {
+        const char *alias, *name;
+} kind_aliases[] = {
+        { "usb", "usb_device" },
+        { "input", "input_device" },
+};
+
 const struct tt_kind *tt_kind_find(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(kind_aliases); i++)
+                if (streq(kind_aliases[i].alias, name))
+                        name = kind_aliases[i].name;
         for (size_t i = 0; tt_kinds[i]; i++)
                 if (streq(tt_kinds[i]->name, name))
                         return tt_kinds[i];
