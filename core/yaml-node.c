@@ -214,12 +214,19 @@ int tt_yaml_load_file(const char *path, struct tt_yaml_doc *ret, struct tt_error
         return tt_yaml_load_string(path, text, len, ret, err);
 }
 
+bool tt_yaml_is_null(const struct tt_yaml_node *n) {
+        return n->type == TT_YAML_SCALAR && !n->quoted &&
+               (n->value[0] == '\0' || streq(n->value, "~") || streq(n->value, "null"));
+}
+
+/* A key with no value ("report:" with everything below commented out) is
+ * the same as an absent key: its defaults apply. */
 const struct tt_yaml_node *tt_yaml_get(const struct tt_yaml_node *map, const char *key) {
         if (!map || map->type != TT_YAML_MAPPING)
                 return NULL;
         for (size_t i = 0; i < map->n_items; i++)
                 if (streq(tt_yaml_key(map, i)->value, key))
-                        return tt_yaml_value(map, i);
+                        return tt_yaml_is_null(tt_yaml_value(map, i)) ? NULL : tt_yaml_value(map, i);
         return NULL;
 }
 

@@ -45,6 +45,7 @@ static inline const struct tt_yaml_node *tt_yaml_value(const struct tt_yaml_node
         return map->items[2 * i + 1];
 }
 const struct tt_yaml_node *tt_yaml_get(const struct tt_yaml_node *map, const char *key);
+bool tt_yaml_is_null(const struct tt_yaml_node *n);
 const char *tt_yaml_type_name(enum tt_yaml_type t);
 
 /* Typed readers: each checks the node's type and returns an error that names
