@@ -10,8 +10,9 @@
 #include "util.h"
 
 static int openat2_in_root(int dirfd, const char *path, int flags, uint64_t resolve) {
+        /* openat2() refuses O_PATH with any flag but O_DIRECTORY/O_NOFOLLOW. */
         struct open_how how = {
-                .flags = (uint64_t) flags | O_CLOEXEC | O_NOCTTY,
+                .flags = (uint64_t) flags | O_CLOEXEC | (flags & O_PATH ? 0 : O_NOCTTY),
                 .resolve = resolve,
         };
         for (;;) {
@@ -123,7 +124,8 @@ int tt_read_file_fd(int fd, size_t max, char **ret, size_t *ret_len, bool *ret_t
 int tt_read_file_beneath(const struct tt_root *r, int dirfd, const char *path, size_t max, char **ret,
                          size_t *ret_len) {
         _cleanup_close_ int fd = -1;
-        int e = tt_openat_beneath(r, dirfd, path, O_RDONLY, &fd);
+        /* O_NONBLOCK: opening a FIFO planted in a hostile tree must not hang. */
+        int e = tt_openat_beneath(r, dirfd, path, O_RDONLY | O_NONBLOCK, &fd);
         if (e < 0)
                 return e;
         struct stat st;

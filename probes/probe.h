@@ -12,6 +12,7 @@
 #include "obs.h"
 #include "rootfs.h"
 
+struct tt_config;
 struct tt_yaml_node;
 typedef struct sd_event sd_event;
 
@@ -20,6 +21,7 @@ struct tt_probe_ctx {
         const struct tt_yaml_node *options; /* this probe's config map, may be NULL */
         /* Paths the catalog asks about (for the path probe); NULL-terminated. */
         const char *const *catalog_paths;
+        const struct tt_config *config; /* the whole config (network.geoip_db ...) */
         int (*emit)(void *userdata, const char *probe, const struct tt_observation *o);
         void *userdata;
         const char *probe_name;
@@ -37,8 +39,28 @@ struct tt_probe {
         bool default_enabled;
         int (*scan)(struct tt_probe_ctx *ctx);                 /* one pass */
         int (*watch)(struct tt_probe_ctx *ctx, sd_event *e);   /* optional: event fds */
+        /* The daemon scans again (debounced) when udev reports a device of one
+         * of these subsystems added, removed or changed; NULL-terminated. */
+        const char *const *udev_subsystems;
+        /* ... when rtnetlink reports a link, address or route change. */
+        bool netlink_rescan;
+        /* ... when a logind session starts or ends. */
+        bool session_rescan;
 };
 
 /* probes/registry.c */
 extern const struct tt_probe *const tt_probes[];
 const struct tt_probe *tt_probe_find(const char *name);
+extern const struct tt_probe tt_probe_usb;
+extern const struct tt_probe tt_probe_drm;
+extern const struct tt_probe tt_probe_process;
+extern const struct tt_probe tt_probe_socket;
+extern const struct tt_probe tt_probe_package;
+extern const struct tt_probe tt_probe_unit;
+extern const struct tt_probe tt_probe_path;
+extern const struct tt_probe tt_probe_input;
+extern const struct tt_probe tt_probe_netif;
+extern const struct tt_probe tt_probe_route;
+extern const struct tt_probe tt_probe_resolver;
+extern const struct tt_probe tt_probe_session;
+extern const struct tt_probe tt_probe_netctx;

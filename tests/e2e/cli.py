@@ -42,10 +42,10 @@ with tempfile.TemporaryDirectory() as d:
     with open(cfg, "w") as f:
         f.write("report:\n  min_severity: high\nprobes:\n  process: {enabled: true, intervall: 30s}\n")
     p = run("check-config", "--config", cfg)
-    check(p.returncode == 2 and f"{cfg}:4:34: probe \"process\" has no option \"intervall\"" in p.stderr,
+    check(p.returncode == 2 and f"{cfg}:4:28: probe \"process\" has no option \"intervall\"" in p.stderr,
           "config typo: exit 2 with file:line:col (" + p.stderr.strip() + ")")
     p = run("scan", "--config", cfg)
-    check(p.returncode == 2 and f"{cfg}:4:34:" in p.stderr, "scan with a config typo: exit 2")
+    check(p.returncode == 2 and f"{cfg}:4:28:" in p.stderr, "scan with a config typo: exit 2")
     with open(cfg, "w") as f:
         f.write("report:\n  min_severity: high\n")
     p = run("check-config", "--config", cfg)
