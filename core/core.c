@@ -108,8 +108,10 @@ static enum tt_severity escalate(const struct tt_rule *r, const struct tt_observ
                                  size_t size) {
         if (r->category != TT_CATEGORY_REMOTE_ACCESS || !streq(o->kind, "listener"))
                 return r->severity;
-        const char *bind = tt_obs_get_str(o, "bind");
-        if (!bind || streq(bind, "loopback"))
+        /* UDP clients bind the wildcard address on an ephemeral port, so only
+         * a TCP listener says "reachable". */
+        const char *bind = tt_obs_get_str(o, "bind"), *proto = tt_obs_get_str(o, "proto");
+        if (!bind || streq(bind, "loopback") || !streq_ptr(proto, "tcp"))
                 return r->severity;
         const char *addr = tt_obs_get_str(o, "addr");
         const struct tt_attr *port = tt_obs_get(o, "port");
