@@ -212,9 +212,55 @@ static int probe_parse(const struct tt_yaml_node *k, const struct tt_yaml_node *
         return 0;
 }
 
+/* A relative path is taken from the config file's directory, so a config
+ * and its database can travel together. */
+static int geoip_db_parse(const struct tt_yaml_node *v, struct tt_config *c, struct tt_error *err) {
+        int r = string_dup(v, "geoip_db", &c->network.geoip_db, err);
+        if (r < 0 || c->network.geoip_db[0] == '/' || !c->path)
+                return r;
+        const char *slash = strrchr(c->path, '/');
+        if (!slash)
+                return 0;
+        char *p;
+        if (asprintf(&p, "%.*s/%s", (int) (slash - c->path), c->path, c->network.geoip_db) < 0)
+                return -ENOMEM;
+        free(c->network.geoip_db);
+        c->network.geoip_db = p;
+        return 0;
+}
+
+static int degrees_parse(const struct tt_yaml_node *n, const char *what, double max, double *ret,
+                         struct tt_error *err) {
+        int r = tt_yaml_expect(n, TT_YAML_SCALAR, what, err);
+        if (r < 0)
+                return r;
+        char *end;
+        errno = 0;
+        double d = strtod(n->value, &end);
+        if (n->quoted || errno != 0 || end == n->value || *end != '\0' || !(d >= -max && d <= max))
+                return tt_error_at(err, n, "%s must be a number of degrees from %g to %g", what, -max, max);
+        *ret = d;
+        return 0;
+}
+
+static int location_parse(const struct tt_yaml_node *v, struct tt_config *c, struct tt_error *err) {
+        static const char *const keys[] = { "latitude", "longitude", NULL };
+        int r = tt_yaml_expect(v, TT_YAML_MAPPING, "expected_location", err);
+        if (r < 0 || (r = tt_yaml_check_keys(v, keys, err)) < 0)
+                return r;
+        const struct tt_yaml_node *lat = tt_yaml_get(v, "latitude"), *lon = tt_yaml_get(v, "longitude");
+        if (!lat || !lon)
+                return tt_error_at(err, v, "expected_location needs both \"latitude\" and \"longitude\"");
+        if ((r = degrees_parse(lat, "latitude", 90, &c->network.expected_location.latitude, err)) < 0 ||
+            (r = degrees_parse(lon, "longitude", 180, &c->network.expected_location.longitude, err)) < 0)
+                return r;
+        c->network.expected_location.set = true;
+        return 0;
+}
+
 static int network_parse(const struct tt_yaml_node *n, struct tt_config *c, struct tt_error *err) {
         static const char *const keys[] = { "local", "management", "expected_countries", "corporate_vpn",
-                                            "geoip_db", NULL };
+                                            "geoip_db", "expected_location", NULL };
         int r = tt_yaml_expect(n, TT_YAML_MAPPING, "network", err);
         if (r < 0 || (r = tt_yaml_check_keys(n, keys, err)) < 0)
                 return r;
@@ -246,7 +292,9 @@ static int network_parse(const struct tt_yaml_node *n, struct tt_config *c, stru
                     (r = cidrs_parse(x, "corporate_vpn.cidrs", &c->network.vpn_cidrs, err)) < 0)
                         return r;
         }
-        if ((v = tt_yaml_get(n, "geoip_db")) && (r = string_dup(v, "geoip_db", &c->network.geoip_db, err)) < 0)
+        if ((v = tt_yaml_get(n, "geoip_db")) && (r = geoip_db_parse(v, c, err)) < 0)
+                return r;
+        if ((v = tt_yaml_get(n, "expected_location")) && (r = location_parse(v, c, err)) < 0)
                 return r;
         return 0;
 }

@@ -84,6 +84,11 @@ struct tt_config {
                 struct tt_strv vpn_interfaces;
                 struct tt_cidr_list vpn_cidrs;
                 char *geoip_db;
+                /* Where the laptop should be, for RTT physics (else the expected countries). */
+                struct {
+                        bool set;
+                        double latitude, longitude;
+                } expected_location;
         } network;
         char *fleet_secret_file;
         size_t n_outputs;

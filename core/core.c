@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "correlate.h"
 #include "heuristics.h"
 #include "util.h"
 
@@ -241,7 +242,7 @@ int tt_core_observe(struct tt_core *c, const char *probe, const struct tt_observ
                 const char *why = NULL;
                 if (r->heuristic) {
                         detail[0] = '\0';
-                        if (r->heuristic->eval(o, &confidence, detail, sizeof(detail)) <= 0)
+                        if (tt_heuristic_eval(r->heuristic, c->cfg, o, &confidence, detail, sizeof(detail)) <= 0)
                                 continue;
                         why = detail;
                 } else if (!tt_rule_match(r, o))
@@ -294,15 +295,36 @@ static int summary_build(struct tt_finding *f) {
         return f->summary ? 0 : -ENOMEM;
 }
 
+/* Cross-category correlation (core/correlate.c): one verdict over the pass's
+ * findings, kept under its own key so a second flush replaces it. */
+static int correlation_add(struct tt_core *c, usec_t now) {
+        struct tt_finding joined;
+        int r = tt_correlate(c->cat, c->cfg, c->host, c->findings, c->n_findings, now, &joined);
+        if (r <= 0)
+                return r;
+        bool is_new;
+        struct tt_finding *f = finding_get(c, "c\x1f" TT_CORRELATION_HEURISTIC, &is_new);
+        if (!f) {
+                tt_finding_free(&joined);
+                return -ENOMEM;
+        }
+        if (!is_new)
+                tt_finding_free(f);
+        *f = joined;
+        return 0;
+}
+
 int tt_core_flush(struct tt_core *c, usec_t now) {
         for (size_t i = 0; i < c->n_findings; i++) {
                 struct tt_finding *f = &c->findings[i];
+                if (startswith(c->keys[i], "c\x1f"))
+                        continue; /* built by correlation_add() */
                 tt_finding_id(c->host, f->rule->id, f->subject, f->id);
                 int e = summary_build(f);
                 if (e < 0)
                         return e;
         }
-        return 0;
+        return correlation_add(c, now);
 }
 
 size_t tt_core_n_findings(const struct tt_core *c) {

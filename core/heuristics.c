@@ -3,7 +3,17 @@
 
 #include "util.h"
 
+/* core/heuristics-route.c */
+extern const struct tt_heuristic tt_heuristic_tunnel_interface, tt_heuristic_default_route_takeover,
+        tt_heuristic_policy_routing, tt_heuristic_resolver_via_tunnel, tt_heuristic_remote_session,
+        tt_heuristic_remote_session_graphical, tt_heuristic_session_foreign_country, tt_heuristic_session_rtt_relayed;
+/* core/correlate.c */
+extern const struct tt_heuristic tt_heuristic_laptop_farm;
+
 static const struct tt_heuristic *const heuristics[] = {
+        &tt_heuristic_tunnel_interface, &tt_heuristic_default_route_takeover, &tt_heuristic_policy_routing,
+        &tt_heuristic_resolver_via_tunnel, &tt_heuristic_remote_session, &tt_heuristic_remote_session_graphical,
+        &tt_heuristic_session_foreign_country, &tt_heuristic_session_rtt_relayed, &tt_heuristic_laptop_farm,
         NULL,
 };
 
@@ -12,4 +22,13 @@ const struct tt_heuristic *tt_heuristic_find(const char *name) {
                 if (streq(heuristics[i]->name, name))
                         return heuristics[i];
         return NULL;
+}
+
+int tt_heuristic_eval(const struct tt_heuristic *h, const struct tt_config *cfg, const struct tt_observation *o,
+                      unsigned *ret_confidence, char *reason, size_t size) {
+        if (h->eval_config)
+                return h->eval_config(cfg, o, ret_confidence, reason, size);
+        if (h->eval)
+                return h->eval(o, ret_confidence, reason, size);
+        return 0;
 }

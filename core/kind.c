@@ -37,9 +37,10 @@ KIND(teamviewer, true, "command", "src", "dst", "sport", "dport", "direction");
 KIND(nomachine, true, "banner", "src", "dst", "sport", "dport", "direction");
 KIND(flow, true, "proto", "src", "dst", "sport", "dport", "direction", "name", "rtt_ms", "country");
 /* Routing and sessions */
-KIND(netif, true, "name", "type", "kind", "flags", "operstate", "driver", "tun_type", "addr");
-KIND(route, true, "dst", "prefix_len", "gateway", "dev", "table", "metric", "family", "takeover");
-KIND(resolver, true, "server", "source", "dev");
+KIND(netif, true, "name", "type", "kind", "flags", "operstate", "driver", "tun_type", "addr", "master", "devtype");
+KIND(route, true, "dst", "prefix_len", "gateway", "dev", "table", "metric", "family", "takeover", "dev_kind");
+KIND(resolver, true, "server", "source", "dev", "dev_kind");
+KIND(policy_rule, true, "priority", "table", "fwmark", "dev", "dev_kind", "fwmask", "family", "invert", "iif", "oif");
 KIND(session, true, "user", "service", "remote_host", "id", "uid", "remote", "tty", "type", "class", "leader",
      "start", "country", "rtt_ms");
 KIND(context, true, "gateway_mac_hash", "bssid_hash", "ssid_hash", "dhcp_domain_hash", "dns_hash");
@@ -48,7 +49,7 @@ const struct tt_kind *const tt_kinds[] = {
         &kind_process, &kind_listener, &kind_connection, &kind_package, &kind_unit, &kind_path,
         &kind_input_device, &kind_usb_device, &kind_edid, &kind_dns, &kind_mdns, &kind_dhcp,
         &kind_arp, &kind_ssdp, &kind_tls, &kind_rfb, &kind_rdp, &kind_ssh, &kind_teamviewer,
-        &kind_nomachine, &kind_flow, &kind_netif, &kind_route, &kind_resolver, &kind_session,
+        &kind_nomachine, &kind_flow, &kind_netif, &kind_route, &kind_resolver, &kind_policy_rule, &kind_session,
         &kind_context, NULL,
 };
 

@@ -172,7 +172,6 @@ int tt_scan_once(const struct tt_setup *s, const struct tt_root *root, struct tt
                         .options = pc ? pc->node : NULL,
                         .catalog_paths = (const char *const *) s->catalog_paths,
                         .config = &s->cfg,
-                        .config = &s->cfg,
                         .emit = scan_emit,
                         .userdata = &sink,
                         .probe_name = p->name,

@@ -10,6 +10,7 @@ TT_BUILD_PACKAGES=(
 TT_TEST_PACKAGES=(
         python3 python3-scapy python3-yaml tshark tcpdump tcpreplay umockdev libumockdev-dev iproute2
         openssl
+        libmaxmind-db-writer-perl
 )
 
 tt_install_missing() {
