@@ -23,7 +23,8 @@ struct loader {
 static void node_free(struct tt_yaml_node *n) {
         if (!n)
                 return;
-        for (size_t i = 0; i < n->n_items; i++)
+        size_t count = n->type == TT_YAML_MAPPING ? 2 * n->n_items : n->n_items;
+        for (size_t i = 0; i < count; i++)
                 node_free(n->items[i]);
         free(n->items);
         free(n->value);
@@ -106,7 +107,9 @@ static int load_node(struct loader *l, yaml_event_t *ev, unsigned depth, struct 
                         r = loader_error(l, &ev->start_mark, "anchors are not supported");
                         goto fail;
                 }
-                n->type = is_map ? TT_YAML_MAPPING : TT_YAML_SEQUENCE;
+                /* A sequence of children until the end; a mapping's pairs are
+                 * counted once all are there (node_free relies on this). */
+                n->type = TT_YAML_SEQUENCE;
                 yaml_event_type_t end = is_map ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
                 for (;;) {
                         yaml_event_t child_ev;
@@ -130,11 +133,11 @@ static int load_node(struct loader *l, yaml_event_t *ev, unsigned depth, struct 
                         }
                 }
                 if (is_map) {
+                        n->type = TT_YAML_MAPPING;
                         n->n_items /= 2; /* pairs */
                         for (size_t i = 0; i < n->n_items; i++)
                                 if (tt_yaml_key(n, i)->type != TT_YAML_SCALAR) {
                                         r = tt_error_at(l->err, tt_yaml_key(n, i), "mapping keys must be plain strings");
-                                        n->n_items *= 2;
                                         goto fail;
                                 }
                 }

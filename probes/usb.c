@@ -164,7 +164,7 @@ static void read_hid_descriptor(const struct tt_root *root, int intf_fd, struct 
         while ((de = readdir(d))) {
                 if (!hid_device_name_valid(de->d_name))
                         continue;
-                char path[64];
+                char path[sizeof(de->d_name) + sizeof("/report_descriptor")];
                 _cleanup_free_ char *buf = NULL;
                 size_t len;
                 snprintf(path, sizeof(path), "%s/report_descriptor", de->d_name);

@@ -95,6 +95,7 @@ static void test_errors(void **state) {
         expect_error("x: &a [1]\ny: *a\n", "anchors are not supported");
         expect_error("rules: []\n---\nrules: []\n", "only one YAML document");
         expect_error("", "empty catalog file");
+        expect_error("? [a]\n: b\n", "1:3: mapping keys must be plain strings");
         expect_error("rules:\n  - id: a.b\n    product: x\n    category: remote-access\n    severity: severe\n"
                      "    technique: T1219\n    description: d\n    references: [https://x.org]\n"
                      "    match: {process: {exe: x}}\n",
