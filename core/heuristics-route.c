@@ -56,7 +56,7 @@ static int64_t int_or(const struct tt_observation *o, const char *key, int64_t f
 
 static int tunnel_interface(const struct tt_config *cfg, const struct tt_observation *o, unsigned *ret_confidence,
                             char *reason, size_t size) {
-        const char *name = tt_obs_get_str(o, "name"), *kind = tt_obs_get_str(o, "kind");
+        const char *name = tt_obs_get_str(o, "name"), *kind = tt_obs_get_str(o, "link_kind");
         unsigned confidence = tunnel_confidence(kind);
         if (!name || confidence == 0 || corporate_link(cfg, name))
                 return 0;

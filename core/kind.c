@@ -37,7 +37,7 @@ KIND(teamviewer, true, "command", "src", "dst", "sport", "dport", "direction");
 KIND(nomachine, true, "banner", "src", "dst", "sport", "dport", "direction");
 KIND(flow, true, "proto", "src", "dst", "sport", "dport", "direction", "name", "rtt_ms", "country");
 /* Routing and sessions */
-KIND(netif, true, "name", "type", "kind", "flags", "operstate", "driver", "tun_type", "addr", "master", "devtype");
+KIND(netif, true, "name", "type", "link_kind", "flags", "operstate", "driver", "tun_type", "addr", "master", "devtype");
 KIND(route, true, "dst", "prefix_len", "gateway", "dev", "table", "metric", "family", "takeover", "dev_kind");
 KIND(resolver, true, "server", "source", "dev", "dev_kind");
 KIND(policy_rule, true, "priority", "table", "fwmark", "dev", "dev_kind", "fwmask", "family", "invert", "iif", "oif");

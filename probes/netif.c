@@ -233,7 +233,7 @@ static int netif_scan(struct tt_probe_ctx *ctx) {
                 struct tt_observation o;
                 tt_obs_init(&o, "netif", subject);
                 tt_obs_add_str(&o, "name", l->name);
-                tt_obs_add_str(&o, "kind", l->kind);
+                tt_obs_add_str(&o, "link_kind", l->kind);
                 tt_obs_add_int(&o, "type", l->type);
                 if (l->has_flags)
                         tt_obs_add_int(&o, "flags", (int64_t) l->flags);

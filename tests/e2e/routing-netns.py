@@ -145,11 +145,8 @@ def main():
         live = ours(scan(telltale, config))
         offline = ours(scan(telltale, config, root=root))
 
-        # A netif's own "kind" attribute (tun, veth ...) shadows the envelope's
-        # in the JSON object: tell netif observations by their probe.
         def kind(obs, k):
-            return [without(o, "probe") for o in obs if (o["probe"] == "netif") == (k == "netif") and
-                    (k == "netif" or o["kind"] == k)]
+            return [without(o, "probe") for o in obs if o["kind"] == k]
 
         # Links and resolvers: the same, line by line.
         for k in ("netif", "resolver"):

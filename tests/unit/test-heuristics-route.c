@@ -82,7 +82,7 @@ static const struct tt_reason *fired(struct fixture *fx, const char *rule) {
 static void netif(struct tt_observation *o, const char *name, const char *kind) {
         tt_obs_init(o, "netif", name);
         tt_obs_add_str(o, "name", name);
-        tt_obs_add_str(o, "kind", kind);
+        tt_obs_add_str(o, "link_kind", kind);
         tt_obs_add_str(o, "operstate", "up");
 }
 

@@ -73,33 +73,33 @@ static void test_netif_kinds_on_fixtures(void **state) {
         scan(&tt_probe_netif, SYSROOTS "/clean-routed", NULL, &s, NULL);
         const struct tt_evidence *e;
         assert_non_null(e = find(&s, "netif", "name", "wlp0s20f3"));
-        assert_string_equal(attr(e, "kind"), "wifi");
+        assert_string_equal(attr(e, "link_kind"), "wifi");
         assert_string_equal(attr(e, "driver"), "iwlwifi");
         assert_non_null(e = find(&s, "netif", "name", "enp0s31f6"));
-        assert_string_equal(attr(e, "kind"), "ethernet");
+        assert_string_equal(attr(e, "link_kind"), "ethernet");
         assert_string_equal(attr(e, "driver"), "e1000e");
         assert_string_equal(find(&s, "netif", "name", "docker0")->kind, "netif");
-        assert_string_equal(attr(find(&s, "netif", "name", "docker0"), "kind"), "bridge");
-        assert_string_equal(attr(find(&s, "netif", "name", "veth3f2a1b0"), "kind"), "veth");
+        assert_string_equal(attr(find(&s, "netif", "name", "docker0"), "link_kind"), "bridge");
+        assert_string_equal(attr(find(&s, "netif", "name", "veth3f2a1b0"), "link_kind"), "veth");
         assert_string_equal(attr(find(&s, "netif", "name", "veth3f2a1b0"), "master"), "docker0");
         /* libvirt's NIC is a TAP port of its bridge */
         assert_non_null(e = find(&s, "netif", "name", "virbr0-nic"));
-        assert_string_equal(attr(e, "kind"), "tap");
+        assert_string_equal(attr(e, "link_kind"), "tap");
         assert_string_equal(attr(e, "tun_type"), "tap");
         assert_string_equal(attr(e, "master"), "virbr0");
-        assert_string_equal(attr(find(&s, "netif", "name", "lo"), "kind"), "loopback");
+        assert_string_equal(attr(find(&s, "netif", "name", "lo"), "link_kind"), "loopback");
         assert_string_equal(find(&s, "netif", "name", "lo")->subject, "if:lo");
         seen_free(&s);
 
         scan(&tt_probe_netif, SYSROOTS "/corp-wireguard-allowed", NULL, &s, NULL);
         /* type 65534, no tun_flags: only DEVTYPE says WireGuard */
         assert_non_null(e = find(&s, "netif", "name", "corp0"));
-        assert_string_equal(attr(e, "kind"), "wireguard");
+        assert_string_equal(attr(e, "link_kind"), "wireguard");
         assert_null(attr(e, "tun_type"));
         seen_free(&s);
 
         scan(&tt_probe_netif, SYSROOTS "/tailscale", NULL, &s, NULL);
-        assert_string_equal(attr(find(&s, "netif", "name", "tailscale0"), "kind"), "tailscale");
+        assert_string_equal(attr(find(&s, "netif", "name", "tailscale0"), "link_kind"), "tailscale");
         assert_string_equal(attr(find(&s, "netif", "name", "tailscale0"), "tun_type"), "tun");
         seen_free(&s);
 }
@@ -198,7 +198,7 @@ static void test_hostile_tree(void **state) {
         assert_int_equal(s.n, 1); /* garbage0 has no type, the long name and the escape are skipped */
         const struct tt_evidence *e = find(&s, "netif", "name", "ok0");
         assert_non_null(e);
-        assert_string_equal(attr(e, "kind"), "tun"); /* DEVTYPE did not fit and is not wireguard */
+        assert_string_equal(attr(e, "link_kind"), "tun"); /* DEVTYPE did not fit and is not wireguard */
         assert_null(attr(e, "addr"));
         assert_string_equal(attr(e, "master"), "etc"); /* the link's text, nothing read behind it */
         assert_true(strlen(attr(e, "operstate")) < 16);
