@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <fnmatch.h>
 #include <strings.h>
 
 static const char *const format_names[_TT_FORMAT_MAX] = {
@@ -451,4 +452,11 @@ const struct tt_probe_config *tt_config_probe(const struct tt_config *c, const c
                 if (streq(c->probes[i].name, name))
                         return &c->probes[i];
         return NULL;
+}
+
+bool tt_config_corporate_link(const struct tt_config *c, const char *ifname) {
+        for (size_t i = 0; ifname && i < c->network.vpn_interfaces.n; i++)
+                if (fnmatch(c->network.vpn_interfaces.items[i], ifname, 0) == 0)
+                        return true;
+        return false;
 }

@@ -99,3 +99,5 @@ struct tt_config {
 int tt_config_load(const char *path, struct tt_config *ret, struct tt_error *err);
 void tt_config_free(struct tt_config *c);
 const struct tt_probe_config *tt_config_probe(const struct tt_config *c, const char *name);
+/* Whether an interface is the corporate VPN (network.corporate_vpn.interfaces, globs). */
+bool tt_config_corporate_link(const struct tt_config *c, const char *ifname);

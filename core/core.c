@@ -90,7 +90,28 @@ void tt_core_free(struct tt_core *c) {
         free(c);
 }
 
+/* The corporate VPN is never foreign routing: its interfaces (as links,
+ * route and resolver devices), its wg-quick unit and its WireGuard config. */
+static bool corporate_vpn(const struct tt_config *cfg, const struct tt_rule *r, const struct tt_observation *o) {
+        if (r->category != TT_CATEGORY_FOREIGN_ROUTE || cfg->network.vpn_interfaces.n == 0)
+                return false;
+        if (streq(o->kind, "netif"))
+                return tt_config_corporate_link(cfg, tt_obs_get_str(o, "name"));
+        if (streq(o->kind, "route") || streq(o->kind, "resolver") || streq(o->kind, "policy_rule"))
+                return tt_config_corporate_link(cfg, tt_obs_get_str(o, "dev"));
+        const char *s = streq(o->kind, "unit") ? tt_obs_get_str(o, "name") :
+                        streq(o->kind, "path") ? tt_obs_get_str(o, "path") : NULL;
+        char ifname[64];
+        if (s && sscanf(s, "wg-quick@%63[^.].service", ifname) == 1)
+                return tt_config_corporate_link(cfg, ifname);
+        if (s && sscanf(s, "/etc/wireguard/%63[^./].conf", ifname) == 1)
+                return tt_config_corporate_link(cfg, ifname);
+        return false;
+}
+
 static bool allowed(const struct tt_core *c, const struct tt_rule *r, const struct tt_observation *o) {
+        if (corporate_vpn(c->cfg, r, o))
+                return true;
         for (size_t i = 0; i < c->cfg->n_allow; i++) {
                 const struct tt_allow *a = &c->cfg->allow[i];
                 if (a->rule && !streq(a->rule, r->id))

@@ -11,13 +11,6 @@
 #include "rtt.h"
 #include "util.h"
 
-static bool name_listed(const struct tt_strv *v, const char *name) {
-        for (size_t i = 0; name && i < v->n; i++)
-                if (fnmatch(v->items[i], name, 0) == 0)
-                        return true;
-        return false;
-}
-
 static bool addr_listed(const struct tt_cidr_list *l, const char *addr) {
         for (size_t i = 0; addr && i < l->n; i++)
                 if (tt_cidr_contains_text(&l->items[i], addr))
@@ -41,7 +34,7 @@ static unsigned tunnel_confidence(const char *kind) {
 }
 
 static bool corporate_link(const struct tt_config *cfg, const char *dev) {
-        return name_listed(&cfg->network.vpn_interfaces, dev);
+        return tt_config_corporate_link(cfg, dev);
 }
 
 static const char *str_or(const struct tt_observation *o, const char *key, const char *fallback) {
