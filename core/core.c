@@ -297,7 +297,7 @@ static int summary_build(struct tt_finding *f) {
         for (size_t i = 0; i < f->n_evidence && i < 3; i++) {
                 const struct tt_evidence *e = &f->evidence[i];
                 const struct tt_kind *kind = tt_kind_find(e->kind);
-                APPEND("%s %s", i == 0 ? (primary && primary->detail ? "; " : ": ") : "; ", e->kind);
+                APPEND("%s%s", i == 0 ? (primary && primary->detail ? "; " : ": ") : "; ", e->kind);
                 for (size_t a = 0; kind && a < 3 && kind->attrs[a]; a++)
                         for (size_t j = 0; j < e->n_attrs; j++)
                                 if (streq(e->attrs[j].key, kind->attrs[a])) {

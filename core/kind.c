@@ -29,12 +29,13 @@ KIND(mdns, true, "service", "instance", "host", "txt", "port", "src", "mac");
 KIND(dhcp, true, "hostname", "vendor_class", "client_id", "mac", "oui", "requested_ip", "domain");
 KIND(arp, true, "mac", "oui", "ip");
 KIND(ssdp, true, "server", "usn", "st", "location", "src");
-KIND(tls, false, "sni", "alpn", "ja3", "version", "subject", "issuer", "src", "dst", "sport", "dport", "direction");
-KIND(rfb, true, "version", "src", "dst", "sport", "dport", "direction");
-KIND(rdp, true, "cookie", "requested_protocols", "src", "dst", "sport", "dport", "direction");
-KIND(ssh, true, "banner", "software", "src", "dst", "sport", "dport", "direction");
-KIND(teamviewer, true, "command", "src", "dst", "sport", "dport", "direction");
-KIND(nomachine, true, "banner", "src", "dst", "sport", "dport", "direction");
+KIND(tls, false, "sni", "alpn", "ja3", "version", "cert_subject", "cert_issuer", "src", "dst", "sport", "dport",
+     "direction");
+KIND(rfb, true, "version", "src", "dst", "sport", "dport", "direction", "rtt_ms");
+KIND(rdp, true, "cookie", "requested_protocols", "src", "dst", "sport", "dport", "direction", "rtt_ms");
+KIND(ssh, true, "banner", "software", "src", "dst", "sport", "dport", "direction", "rtt_ms");
+KIND(teamviewer, true, "command", "src", "dst", "sport", "dport", "direction", "rtt_ms");
+KIND(nomachine, true, "banner", "src", "dst", "sport", "dport", "direction", "rtt_ms");
 KIND(flow, true, "proto", "src", "dst", "sport", "dport", "direction", "name", "rtt_ms", "country");
 /* Routing and sessions */
 KIND(netif, true, "name", "type", "link_kind", "flags", "operstate", "driver", "tun_type", "addr", "master", "devtype");

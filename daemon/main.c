@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "buf.h"
+#include "cmd-pcap.h"
 #include "heuristics.h"
 #include "report.h"
 #include "setup.h"
@@ -23,11 +24,14 @@ struct args {
         bool foreground;
         char **files;
         int n_files;
+        char *local[64];
+        size_t n_local;
 };
 
 static void usage(FILE *out) {
         fputs("Usage:\n"
               "  telltale scan   [--root DIR] [--config FILE] [--format text|json] [--observations]\n"
+              "  telltale pcap   [--config FILE] [--format text|json] [--observations] [--local CIDR]... FILE...\n"
               "  telltale check-config [--config FILE]\n"
               "  telltale catalog [--config FILE] [--format text|json]\n"
               "  telltale --version | --help\n"
@@ -40,6 +44,8 @@ static void usage(FILE *out) {
               "  -c, --config FILE   config file; default " TT_DEFAULT_CONFIG " if it exists\n"
               "  -f, --format FMT    text (a report for a person) or json (one finding per line)\n"
               "  -o, --observations  print the raw observations (JSON lines) instead of findings\n"
+              "  -l, --local CIDR    pcap: addresses that count as local (repeatable; default: private,\n"
+              "                      link-local and ULA ranges, or network.local from the config)\n"
               "  -h, --help          this text\n"
               "  -V, --version       the version\n"
               "\n"
@@ -52,12 +58,13 @@ static int parse_args(int argc, char **argv, struct args *a) {
                 { "root", required_argument, NULL, 'r' },   { "config", required_argument, NULL, 'c' },
                 { "format", required_argument, NULL, 'f' }, { "observations", no_argument, NULL, 'o' },
                 { "foreground", no_argument, NULL, 'F' },   { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, 'V' },      {},
+                { "version", no_argument, NULL, 'V' },      { "local", required_argument, NULL, 'l' },
+                {},
         };
         *a = (struct args){ .root = "/", .format = TT_FORMAT_TEXT };
         int c;
         /* GNU getopt permutes: options may stand before or after the command. */
-        while ((c = getopt_long(argc, argv, "r:c:f:ohV", opts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "r:c:f:ohVl:", opts, NULL)) >= 0) {
                 switch (c) {
                 case 'r':
                         a->root = optarg;
@@ -74,6 +81,13 @@ static int parse_args(int argc, char **argv, struct args *a) {
                         break;
                 case 'o':
                         a->observations = true;
+                        break;
+                case 'l':
+                        if (a->n_local == ELEMENTSOF(a->local)) {
+                                fprintf(stderr, "telltale: too many --local ranges\n");
+                                return -E2BIG;
+                        }
+                        a->local[a->n_local++] = optarg;
                         break;
                 case 'F':
                         a->foreground = true;
@@ -247,6 +261,9 @@ int main(int argc, char **argv) {
         }
         if (streq(a.command, "scan"))
                 return cmd_scan(&a);
+        if (streq(a.command, "pcap"))
+                return tt_cmd_pcap(a.config, a.format, a.observations, a.local, a.n_local, a.files,
+                                   (size_t) a.n_files);
         if (streq(a.command, "check-config"))
                 return cmd_check_config(&a);
         if (streq(a.command, "catalog"))

@@ -133,23 +133,16 @@ bool tt_setup_probe_enabled(const struct tt_setup *s, const struct tt_probe *p) 
         return pc ? pc->enabled : p->default_enabled;
 }
 
-static usec_t now_usec(void) {
+usec_t tt_now_usec(void) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         return (usec_t) ts.tv_sec * 1000000 + (usec_t) ts.tv_nsec / 1000;
 }
 
-struct scan_sink {
-        struct tt_core *core;
-        FILE *obs_out;
-        struct tt_buf buf;
-        usec_t now;
-};
-
-static int scan_emit(void *userdata, const char *probe, const struct tt_observation *o) {
-        struct scan_sink *s = userdata;
+int tt_observer_emit(void *userdata, const char *probe, const struct tt_observation *o) {
+        struct tt_observer *s = userdata;
         if (!s->obs_out)
-                return tt_core_observe(s->core, probe, o, s->now);
+                return tt_core_observe(s->core, probe, o, s->clock ? s->clock(s->clock_data) : s->now);
         tt_buf_reset(&s->buf);
         tt_format_observation_json(&s->buf, probe, o);
         tt_buf_puts(&s->buf, "\n");
@@ -160,7 +153,7 @@ static int scan_emit(void *userdata, const char *probe, const struct tt_observat
 }
 
 int tt_scan_once(const struct tt_setup *s, const struct tt_root *root, struct tt_core *core, FILE *obs_out) {
-        struct scan_sink sink = { .core = core, .obs_out = obs_out, .now = now_usec() };
+        struct tt_observer sink = { .core = core, .obs_out = obs_out, .now = tt_now_usec() };
         int failed = 0;
         for (size_t i = 0; tt_probes[i]; i++) {
                 const struct tt_probe *p = tt_probes[i];
@@ -172,7 +165,7 @@ int tt_scan_once(const struct tt_setup *s, const struct tt_root *root, struct tt
                         .options = pc ? pc->node : NULL,
                         .catalog_paths = (const char *const *) s->catalog_paths,
                         .config = &s->cfg,
-                        .emit = scan_emit,
+                        .emit = tt_observer_emit,
                         .userdata = &sink,
                         .probe_name = p->name,
                 };
@@ -189,6 +182,6 @@ int tt_scan_once(const struct tt_setup *s, const struct tt_root *root, struct tt
         }
         tt_buf_free(&sink.buf);
         if (core)
-                tt_core_flush(core, now_usec());
+                tt_core_flush(core, tt_now_usec());
         return failed;
 }

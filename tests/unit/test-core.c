@@ -197,6 +197,18 @@ static void test_escaping(void **state) {
         tt_buf_free(&b);
 }
 
+/* Attribute names must not shadow the keys every observation and piece of
+ * evidence has in JSON. */
+static void test_kinds_reserved_names(void **state) {
+        static const char *const reserved[] = { "probe", "kind", "subject", "count" };
+        for (size_t k = 0; tt_kinds[k]; k++)
+                for (size_t a = 0; tt_kinds[k]->attrs[a]; a++)
+                        for (size_t r = 0; r < ELEMENTSOF(reserved); r++)
+                                if (streq(tt_kinds[k]->attrs[a], reserved[r]))
+                                        fail_msg("kind %s declares reserved attribute %s", tt_kinds[k]->name,
+                                                 reserved[r]);
+}
+
 static int setup(void **state) {
         int fd = mkstemp(path);
         if (fd < 0)
@@ -218,6 +230,7 @@ int main(void) {
                 cmocka_unit_test(test_allowlist),
                 cmocka_unit_test(test_unknown_kind),
                 cmocka_unit_test(test_escaping),
+                cmocka_unit_test(test_kinds_reserved_names),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+#include "pcap.h"
+
+#include <arpa/inet.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+
+#include "dnscache.h"
+#include "netobs.h"
+#include "util.h"
+
+/* Live capture filter. Bulk TCP data (full-size segments) never leaves the
+ * kernel; what passes: ARP, the UDP services the parsers read, TCP segments
+ * that open or close a flow (RTT, direction), segments that start a TLS
+ * handshake record, and small segments — banners, requests, and the tail of
+ * a ClientHello that a post-quantum key share pushed over one segment. A
+ * ClientHello longer than two full segments loses its middle (the parser
+ * then works from what it has). The IPv6 part assumes no extension headers
+ * before TCP, which is what hosts send. */
+#define V4_PAYLOAD "(ip[2:2] - ((ip[0] & 0xf) << 2) - ((tcp[12] & 0xf0) >> 2))"
+#define V6_PAYLOAD "(ip6[4:2] - ((ip6[52] & 0xf0) >> 2))"
+const char tt_netprobe_bpf[] =
+        "arp"
+        " or (udp and (port 53 or port 5353 or port 67 or port 68 or port 1900 or port 5938"
+        " or ((port 9993 or port 41641 or port 21116 or port 51820 or port 3478) and udp[4:2] < 300)))"
+        " or (ip and tcp and ((tcp[13] & 7) != 0 or (" V4_PAYLOAD " > 0 and (" V4_PAYLOAD
+        " < 1200 or tcp[((tcp[12] & 0xf0) >> 2):2] = 0x1603))))"
+        " or (ip6 and ip6[6] = 6 and ((ip6[53] & 7) != 0 or (" V6_PAYLOAD " > 0 and (" V6_PAYLOAD
+        " < 1200 or ip6[40 + ((ip6[52] & 0xf0) >> 2):2] = 0x1603))))";
+
+struct tt_netprobe {
+        struct tt_probe_ctx *ctx;
+        struct tt_cidr *local;
+        size_t n_local;
+        struct tt_flow_table *flows;
+        struct tt_dnscache *names;
+        struct tt_netprobe_stats stats;
+        usec_t last_expire;
+        usec_t now; /* time of the frame being handled */
+};
+
+static const char *const default_local[] = {
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8",
+        "fc00::/7",   "fe80::/10",     "::1/128",
+};
+
+int tt_netprobe_new(struct tt_probe_ctx *ctx, const struct tt_netprobe_config *cfg, struct tt_netprobe **ret) {
+        struct tt_netprobe *np = calloc(1, sizeof(*np));
+        if (!np)
+                return -ENOMEM;
+        np->ctx = ctx;
+        size_t n = cfg->n_local ? cfg->n_local : ELEMENTSOF(default_local);
+        np->local = calloc(n, sizeof(struct tt_cidr));
+        int r = -ENOMEM;
+        if (!np->local)
+                goto fail;
+        for (size_t i = 0; i < n; i++) {
+                if (cfg->n_local)
+                        np->local[i] = cfg->local[i];
+                else if ((r = tt_cidr_parse(default_local[i], &np->local[i])) < 0)
+                        goto fail;
+        }
+        np->n_local = n;
+        if ((r = tt_flow_table_new(&cfg->flows, &np->flows)) < 0 || (r = tt_dnscache_new(4096, &np->names)) < 0)
+                goto fail;
+        *ret = np;
+        return 0;
+fail:
+        tt_netprobe_free(np);
+        return r;
+}
+
+void tt_netprobe_free(struct tt_netprobe *np) {
+        if (!np)
+                return;
+        tt_flow_table_free(np->flows);
+        tt_dnscache_free(np->names);
+        free(np->local);
+        free(np);
+}
+
+static bool addr_local(const struct tt_netprobe *np, int family, const uint8_t *addr) {
+        for (size_t i = 0; i < np->n_local; i++)
+                if (tt_cidr_contains(&np->local[i], family, addr))
+                        return true;
+        return false;
+}
+
+static const char *direction(const struct tt_netprobe *np, int family, const uint8_t *src, const uint8_t *dst) {
+        bool s = addr_local(np, family, src), d = addr_local(np, family, dst);
+        if (s && d)
+                return "internal";
+        if (d)
+                return "inbound";
+        if (s)
+                return "outbound";
+        return "transit";
+}
+
+/* Endpoint text for observations: the client (opener) is src. */
+static void meta_fill(struct tt_netprobe *np, int family, const uint8_t *src, uint16_t sport, const uint8_t *dst,
+                      uint16_t dport, usec_t ts, struct tt_netobs_meta *m) {
+        inet_ntop(family, src, m->src, sizeof(m->src));
+        inet_ntop(family, dst, m->dst, sizeof(m->dst));
+        m->sport = sport;
+        m->dport = dport;
+        m->ts = ts;
+        m->direction = direction(np, family, src, dst);
+        m->dst_name = tt_dnscache_get(np->names, family, dst);
+        m->src_name = tt_dnscache_get(np->names, family, src);
+        m->names = np->names;
+        m->src_mac = NULL;
+        m->from_server = false;
+        m->rtt_usec = 0;
+}
+
+static void stream_feed(struct tt_netprobe *np, struct tt_flow *f, enum tt_flow_dir dir, const struct tt_packet *pk,
+                        usec_t ts) {
+        if (tt_flow_append(np->flows, f, dir, pk->seq, pk->payload, pk->payload_len) <= 0)
+                return;
+        const struct tt_flow_key *k = &f->key;
+        struct tt_netobs_meta m;
+        meta_fill(np, k->family, k->caddr, k->cport, k->saddr, k->sport, ts, &m);
+        m.from_server = dir == TT_FLOW_SERVER;
+        m.rtt_usec = f->t_synack && f->t_syn ? f->t_synack - f->t_syn : 0;
+        if (m.rtt_usec == 0 && f->t_ack && f->t_synack)
+                m.rtt_usec = f->t_ack - f->t_synack;
+        int r = tt_netobs_stream(np->ctx, &m, f->buf[dir], f->len[dir], &f->parser_state[dir]);
+        if (r != -EAGAIN || f->len[dir] >= TT_FLOW_DIR_BYTES)
+                tt_flow_finish(np->flows, f, dir);
+        if (r > 0)
+                np->stats.observations += (uint64_t) r;
+}
+
+/* Overlay and remote-access services on UDP: announced once per flow. */
+static bool udp_tunnel_port(uint16_t port) {
+        return port == 9993 || port == 41641 || port == 21116 || port == 51820 || port == 3478;
+}
+
+static void udp_flow(struct tt_netprobe *np, const struct tt_packet *pk, usec_t ts) {
+        struct tt_flow *f;
+        enum tt_flow_dir dir;
+        if (tt_flow_lookup(np->flows, pk, ts, &f, &dir) < 0 || f->announced)
+                return;
+        f->announced = true;
+        struct tt_netobs_meta m;
+        meta_fill(np, f->key.family, f->key.caddr, f->key.cport, f->key.saddr, f->key.sport, ts, &m);
+        if (tt_netobs_flow(np->ctx, &m, "udp") > 0)
+                np->stats.observations++;
+}
+
+static void tcp_frame(struct tt_netprobe *np, const struct tt_packet *pk, usec_t ts) {
+        struct tt_flow *f;
+        enum tt_flow_dir dir;
+        if (tt_flow_lookup(np->flows, pk, ts, &f, &dir) < 0)
+                return;
+        if (!f->announced && f->saw_syn) {
+                f->announced = true;
+                struct tt_netobs_meta m;
+                meta_fill(np, f->key.family, f->key.caddr, f->key.cport, f->key.saddr, f->key.sport, ts, &m);
+                if (tt_netobs_flow(np->ctx, &m, "tcp") > 0)
+                        np->stats.observations++;
+        }
+        if (pk->payload_len > 0)
+                stream_feed(np, f, dir, pk, ts);
+}
+
+int tt_netprobe_frame(struct tt_netprobe *np, int linktype, const uint8_t *data, size_t caplen, usec_t ts) {
+        np->stats.frames++;
+        np->now = ts;
+        struct tt_packet pk;
+        int r = tt_packet_decode(linktype, data, caplen, &pk);
+        if (r < 0) {
+                if (r == -EBADMSG)
+                        np->stats.malformed++;
+                return 0;
+        }
+        np->stats.decoded++;
+        if (pk.arp) {
+                if (tt_netobs_arp(np->ctx, &pk, ts) > 0)
+                        np->stats.observations++;
+        } else if (pk.ip_proto == 17 && pk.payload) {
+                struct tt_netobs_meta m;
+                meta_fill(np, pk.family, pk.src, pk.sport, pk.dst, pk.dport, ts, &m);
+                if (pk.has_mac)
+                        m.src_mac = pk.src_mac;
+                if (udp_tunnel_port(pk.sport) || udp_tunnel_port(pk.dport))
+                        udp_flow(np, &pk, ts);
+                r = tt_netobs_datagram(np->ctx, &m, &pk);
+                if (r > 0)
+                        np->stats.observations += (uint64_t) r;
+        } else if (pk.ip_proto == 6 && !pk.fragment)
+                tcp_frame(np, &pk, ts);
+
+        /* Expire idle flows about once a second of capture time. */
+        if (ts > np->last_expire + 1000000) {
+                tt_flow_expire(np->flows, ts);
+                np->last_expire = ts;
+        }
+        return 0;
+}
+
+int tt_netprobe_read_file(struct tt_netprobe *np, const char *path, char *err, size_t err_size) {
+        char errbuf[PCAP_ERRBUF_SIZE] = "";
+        pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+        if (!p) {
+                snprintf(err, err_size, "%s", errbuf);
+                return -EBADMSG;
+        }
+        int linktype = pcap_datalink(p), r;
+        struct pcap_pkthdr *h;
+        const u_char *data;
+        while ((r = pcap_next_ex(p, &h, &data)) == 1) {
+                usec_t ts = (usec_t) h->ts.tv_sec * 1000000 + (usec_t) h->ts.tv_usec;
+                tt_netprobe_frame(np, linktype, data, h->caplen, ts);
+        }
+        int ret = 0;
+        if (r == PCAP_ERROR) {
+                /* libpcap reports a file cut short mid-record here. */
+                snprintf(err, err_size, "%s", pcap_geterr(p));
+                ret = -EBADMSG;
+        }
+        pcap_close(p);
+        return ret;
+}
+
+void tt_netprobe_stats(const struct tt_netprobe *np, struct tt_netprobe_stats *ret) {
+        *ret = np->stats;
+        tt_flow_stats(np->flows, &ret->flows);
+}
+
+usec_t tt_netprobe_clock(void *np) {
+        return ((struct tt_netprobe *) np)->now;
+}

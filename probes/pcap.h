@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The passive network probe: frames from a live capture or a file, through
+ * the flow table, to the protocol parsers, to observations. The same code
+ * serves `telltale pcap FILE` and the daemon's live capture. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cidr.h"
+#include "flow.h"
+#include "probe.h"
+
+struct tt_netprobe;
+
+struct tt_netprobe_config {
+        /* Addresses that count as local; none: private, link-local, ULA and
+         * loopback ranges (pcap files) */
+        const struct tt_cidr *local;
+        size_t n_local;
+        struct tt_flow_limits flows;
+};
+
+int tt_netprobe_new(struct tt_probe_ctx *ctx, const struct tt_netprobe_config *cfg, struct tt_netprobe **ret);
+void tt_netprobe_free(struct tt_netprobe *np);
+
+/* One frame with its capture time. Malformed frames are counted, never fatal. */
+int tt_netprobe_frame(struct tt_netprobe *np, int linktype, const uint8_t *data, size_t caplen, usec_t ts);
+/* Reads a pcap or pcapng file to the end. A truncated or corrupt file is an
+ * error with a message in err (what was read before still counts). */
+int tt_netprobe_read_file(struct tt_netprobe *np, const char *path, char *err, size_t err_size);
+
+struct tt_netprobe_stats {
+        uint64_t frames, decoded, malformed, observations;
+        struct tt_flow_stats flows;
+};
+void tt_netprobe_stats(const struct tt_netprobe *np, struct tt_netprobe_stats *ret);
+/* The capture time of the frame being handled (for findings' times). */
+usec_t tt_netprobe_clock(void *np);
+
+/* The kernel filter for live capture: only what the parsers need, so bulk
+ * data costs nothing (see the comment in pcap.c). */
+extern const char tt_netprobe_bpf[];
