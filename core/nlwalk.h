@@ -40,3 +40,8 @@ static inline size_t tt_rta_payload_len(const struct rtattr *a) {
 static inline const void *tt_rta_payload(const struct rtattr *a) {
         return (const uint8_t *) a + RTA_LENGTH(0);
 }
+
+/* Sends one dump request on a netlink socket and hands every message of the
+ * reply to cb until NLMSG_DONE; an NLMSG_ERROR ends it with its errno. */
+int tt_netlink_dump(int fd, const void *req, size_t req_len, size_t bufsize,
+                    int (*cb)(const struct nlmsghdr *h, void *userdata), void *userdata);

@@ -121,8 +121,7 @@ int tt_read_file_fd(int fd, size_t max, char **ret, size_t *ret_len, bool *ret_t
         return 0;
 }
 
-int tt_read_file_beneath(const struct tt_root *r, int dirfd, const char *path, size_t max, char **ret,
-                         size_t *ret_len) {
+int tt_open_regular_beneath(const struct tt_root *r, int dirfd, const char *path, int *ret_fd) {
         _cleanup_close_ int fd = -1;
         /* O_NONBLOCK: opening a FIFO planted in a hostile tree must not hang. */
         int e = tt_openat_beneath(r, dirfd, path, O_RDONLY | O_NONBLOCK, &fd);
@@ -134,6 +133,16 @@ int tt_read_file_beneath(const struct tt_root *r, int dirfd, const char *path, s
         /* A FIFO or device in a hostile tree would block or never end. */
         if (!S_ISREG(st.st_mode))
                 return -EBADFD;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+int tt_read_file_beneath(const struct tt_root *r, int dirfd, const char *path, size_t max, char **ret,
+                         size_t *ret_len) {
+        _cleanup_close_ int fd = -1;
+        int e = tt_open_regular_beneath(r, dirfd, path, &fd);
+        if (e < 0)
+                return e;
         return tt_read_file_fd(fd, max, ret, ret_len, NULL);
 }
 

@@ -28,6 +28,10 @@ int tt_openat_beneath(const struct tt_root *r, int dirfd, const char *path, int 
 int tt_root_opendir(const struct tt_root *r, const char *path, DIR **ret);
 int tt_opendir_beneath(const struct tt_root *r, int dirfd, const char *path, DIR **ret);
 
+/* A regular file only, opened O_RDONLY|O_NONBLOCK (a FIFO, device or socket
+ * planted in the tree is -EBADFD, never a hang). */
+int tt_open_regular_beneath(const struct tt_root *r, int dirfd, const char *path, int *ret_fd);
+
 /* Reads at most max bytes; *ret is NUL-terminated (an extra byte past *ret_len),
  * and *ret_truncated (optional) says whether the file was longer. */
 int tt_read_file_fd(int fd, size_t max, char **ret, size_t *ret_len, bool *ret_truncated);

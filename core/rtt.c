@@ -197,7 +197,21 @@ static bool diag_peer_rtt(const struct nlmsghdr *h, int family, const uint8_t *a
         return false;
 }
 
-static int diag_dump(int fd, int sock_family, int family, const uint8_t *addr, uint32_t *best) {
+struct diag_peer {
+        int family;
+        const uint8_t *addr;
+        uint32_t best;
+};
+
+static int diag_peer_cb(const struct nlmsghdr *h, void *userdata) {
+        struct diag_peer *p = userdata;
+        uint32_t rtt;
+        if (diag_peer_rtt(h, p->family, p->addr, &rtt) && rtt < p->best)
+                p->best = rtt;
+        return 0;
+}
+
+static int diag_dump(int fd, int sock_family, struct diag_peer *p) {
         struct {
                 struct nlmsghdr h;
                 struct inet_diag_req_v2 r;
@@ -207,36 +221,7 @@ static int diag_dump(int fd, int sock_family, int family, const uint8_t *addr, u
                 .r = { .sdiag_family = (uint8_t) sock_family, .sdiag_protocol = IPPROTO_TCP,
                        .idiag_ext = 1 << (INET_DIAG_INFO - 1), .idiag_states = 1 << TCP_STATE_ESTABLISHED },
         };
-        if (send(fd, &req, sizeof(req), 0) < 0)
-                return -errno;
-        const size_t size = 32768;
-        _cleanup_free_ uint8_t *buf = malloc(size);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n = recv(fd, buf, size, 0);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        return -EIO;
-                size_t off = 0;
-                for (const struct nlmsghdr *h; (h = tt_nlmsg_next(buf, (size_t) n, &off));) {
-                        if (h->nlmsg_type == NLMSG_DONE)
-                                return 0;
-                        if (h->nlmsg_type == NLMSG_ERROR) {
-                                const struct nlmsgerr *e = NLMSG_DATA(h);
-                                if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)) || e->error >= 0)
-                                        return -EIO;
-                                return e->error;
-                        }
-                        uint32_t rtt;
-                        if (diag_peer_rtt(h, family, addr, &rtt) && rtt < *best)
-                                *best = rtt;
-                }
-        }
+        return tt_netlink_dump(fd, &req, sizeof(req), 32768, diag_peer_cb, p);
 }
 
 int tt_rtt_tcp_peer(int family, const uint8_t *addr, uint32_t *ret_usec) {
@@ -245,15 +230,15 @@ int tt_rtt_tcp_peer(int family, const uint8_t *addr, uint32_t *ret_usec) {
         _cleanup_close_ int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
         if (fd < 0)
                 return -errno;
-        uint32_t best = UINT32_MAX;
-        int r = diag_dump(fd, family, family, addr, &best);
+        struct diag_peer p = { .family = family, .addr = addr, .best = UINT32_MAX };
+        int r = diag_dump(fd, family, &p);
         /* A dual-stack listener (sshd on ::) sees IPv4 peers as ::ffff:a.b.c.d. */
         if (r >= 0 && family == AF_INET)
-                r = diag_dump(fd, AF_INET6, family, addr, &best);
+                r = diag_dump(fd, AF_INET6, &p);
         if (r < 0)
                 return r;
-        if (best == UINT32_MAX)
+        if (p.best == UINT32_MAX)
                 return -ENOENT;
-        *ret_usec = best;
+        *ret_usec = p.best;
         return 0;
 }

@@ -9,16 +9,9 @@
 
 int tt_root_fopen(const struct tt_root *r, const char *path, FILE **ret) {
         _cleanup_close_ int fd = -1;
-        /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer. */
-        int e = tt_root_openat(r, path, O_RDONLY | O_NONBLOCK, &fd);
+        int e = tt_open_regular_beneath(r, r->fd, path, &fd);
         if (e < 0)
                 return e;
-        struct stat st;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        /* A FIFO or device in a hostile tree would block or never end. */
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
         FILE *f = fdopen(fd, "r");
         if (!f)
                 return -errno;

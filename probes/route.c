@@ -176,36 +176,7 @@ static int rtnl_dump(int fd, uint16_t type, uint8_t family, int (*cb)(const stru
                 .h = { .nlmsg_len = sizeof(req), .nlmsg_type = type, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
                 .m = { .rtm_family = family },
         };
-        if (send(fd, &req, sizeof(req), 0) < 0)
-                return -errno;
-        const size_t size = 65536;
-        _cleanup_free_ uint8_t *buf = malloc(size);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n = recv(fd, buf, size, 0);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        return -EIO;
-                size_t off = 0;
-                for (const struct nlmsghdr *h; (h = tt_nlmsg_next(buf, (size_t) n, &off));) {
-                        if (h->nlmsg_type == NLMSG_DONE)
-                                return 0;
-                        if (h->nlmsg_type == NLMSG_ERROR) {
-                                const struct nlmsgerr *e = NLMSG_DATA(h);
-                                if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)) || e->error >= 0)
-                                        return -EIO;
-                                return e->error;
-                        }
-                        int r = cb(h, userdata);
-                        if (r < 0)
-                                return r;
-                }
-        }
+        return tt_netlink_dump(fd, &req, sizeof(req), 65536, cb, userdata);
 }
 
 static uint32_t rta_u32(const struct rtattr *a) {
