@@ -9,11 +9,22 @@ extern const struct tt_heuristic tt_heuristic_tunnel_interface, tt_heuristic_def
         tt_heuristic_remote_session_graphical, tt_heuristic_session_foreign_country, tt_heuristic_session_rtt_relayed;
 /* core/correlate.c */
 extern const struct tt_heuristic tt_heuristic_laptop_farm;
+/* core/heuristics-kvm.c */
+extern const struct tt_heuristic tt_heuristic_usb_linux_gadget_vid, tt_heuristic_usb_gadget_kernel_bcd,
+        tt_heuristic_usb_gadget_function_strings, tt_heuristic_usb_keyboard_absolute_pointer,
+        tt_heuristic_usb_kvm_composite, tt_heuristic_usb_keyboard_high_speed, tt_heuristic_usb_known_id_mismatch,
+        tt_heuristic_usb_gadget_hid_template, tt_heuristic_usb_gadget_default_power, tt_heuristic_edid_capture_chip,
+        tt_heuristic_edid_invalid_external, tt_heuristic_input_virtual_device, tt_heuristic_input_usb_gadget;
 
 static const struct tt_heuristic *const heuristics[] = {
         &tt_heuristic_tunnel_interface, &tt_heuristic_default_route_takeover, &tt_heuristic_policy_routing,
         &tt_heuristic_resolver_via_tunnel, &tt_heuristic_remote_session, &tt_heuristic_remote_session_graphical,
         &tt_heuristic_session_foreign_country, &tt_heuristic_session_rtt_relayed, &tt_heuristic_laptop_farm,
+        &tt_heuristic_usb_linux_gadget_vid, &tt_heuristic_usb_gadget_kernel_bcd,
+        &tt_heuristic_usb_gadget_function_strings, &tt_heuristic_usb_keyboard_absolute_pointer,
+        &tt_heuristic_usb_kvm_composite, &tt_heuristic_usb_keyboard_high_speed, &tt_heuristic_usb_known_id_mismatch,
+        &tt_heuristic_usb_gadget_hid_template, &tt_heuristic_usb_gadget_default_power, &tt_heuristic_edid_capture_chip,
+        &tt_heuristic_edid_invalid_external, &tt_heuristic_input_virtual_device, &tt_heuristic_input_usb_gadget,
         NULL,
 };
 
