@@ -5,6 +5,8 @@
 #include <fnmatch.h>
 #include <strings.h>
 
+#include "format-syslog.h"
+
 static const char *const format_names[_TT_FORMAT_MAX] = {
         [TT_FORMAT_TEXT] = "text",
         [TT_FORMAT_JSON] = "json",
@@ -156,14 +158,17 @@ static int output_parse(const struct tt_yaml_node *n, struct tt_output_config *o
         if ((v = tt_yaml_get(n, "target"))) {
                 if ((r = string_dup(v, "target", &o->target, err)) < 0)
                         return r;
-                if (!startswith(o->target, "udp://") && !startswith(o->target, "tcp://") &&
-                    !startswith(o->target, "tls://") && !startswith(o->target, "relp://"))
+                if (o->type == TT_OUTPUT_SYSLOG) {
+                        if (o->target[0] != '/')
+                                return tt_error_at(err, v, "a syslog target is a local socket path, like /dev/log");
+                } else if (!startswith(o->target, "udp://") && !startswith(o->target, "tcp://") &&
+                           !startswith(o->target, "tls://") && !startswith(o->target, "relp://"))
                         return tt_error_at(err, v, "target must start with udp://, tcp://, tls:// or relp://");
         }
         if (o->type == TT_OUTPUT_REMOTE && !o->target)
                 return tt_error_at(err, n, "a remote output needs a \"target\"");
-        if (o->type != TT_OUTPUT_REMOTE && o->target)
-                return tt_error_at(err, tt_yaml_get(n, "target"), "only a remote output takes a target");
+        if (o->type != TT_OUTPUT_REMOTE && o->type != TT_OUTPUT_SYSLOG && o->target)
+                return tt_error_at(err, tt_yaml_get(n, "target"), "only remote and syslog outputs take a target");
         if ((v = tt_yaml_get(n, "tls"))) {
                 static const char *const tls_keys[] = { "ca", "cert", "key", NULL };
                 if ((r = tt_yaml_expect(v, TT_YAML_MAPPING, "tls", err)) < 0 ||
@@ -192,8 +197,12 @@ static int output_parse(const struct tt_yaml_node *n, struct tt_output_config *o
         }
         if ((v = tt_yaml_get(n, "heartbeat")) && (r = tt_yaml_duration(v, &o->heartbeat_usec, err)) < 0)
                 return r;
-        if ((v = tt_yaml_get(n, "sd_id")) && (r = string_dup(v, "sd_id", &o->sd_id, err)) < 0)
-                return r;
+        if ((v = tt_yaml_get(n, "sd_id"))) {
+                if ((r = string_dup(v, "sd_id", &o->sd_id, err)) < 0)
+                        return r;
+                if (!tt_syslog_sd_id_valid(o->sd_id))
+                        return tt_error_at(err, v, "sd_id must be NAME@ENTERPRISE-NUMBER, like telltale@32473");
+        }
         return 0;
 }
 
@@ -300,6 +309,31 @@ static int network_parse(const struct tt_yaml_node *n, struct tt_config *c, stru
         return 0;
 }
 
+static int report_parse(const struct tt_yaml_node *n, struct tt_config *c, struct tt_error *err) {
+        const struct tt_yaml_node *v = tt_yaml_get(n, "ongoing_interval");
+        int r;
+        if (v && (r = tt_yaml_duration(v, &c->ongoing_interval_usec, err)) < 0)
+                return r;
+        if (v && c->ongoing_interval_usec < 1000000)
+                return tt_error_at(err, v, "ongoing_interval must be at least 1s");
+        if ((v = tt_yaml_get(n, "rate_limit"))) {
+                static const char *const keys[] = { "events", "interval", NULL };
+                const struct tt_yaml_node *x;
+                if ((r = tt_yaml_expect(v, TT_YAML_MAPPING, "rate_limit", err)) < 0 ||
+                    (r = tt_yaml_check_keys(v, keys, err)) < 0)
+                        return r;
+                if ((x = tt_yaml_get(v, "events")) && (r = tt_yaml_uint(x, 1000000, &c->rate_limit.events, err)) < 0)
+                        return r;
+                if ((x = tt_yaml_get(v, "interval"))) {
+                        if ((r = tt_yaml_duration(x, &c->rate_limit.interval_usec, err)) < 0)
+                                return r;
+                        if (c->rate_limit.interval_usec < 1000000)
+                                return tt_error_at(err, x, "rate_limit.interval must be at least 1s");
+                }
+        }
+        return 0;
+}
+
 static int config_parse(struct tt_config *c, const struct tt_yaml_node *root, struct tt_error *err) {
         static const char *const keys[] = { "host_id", "state_dir", "report", "probes", "allow",
                                             "network", "fleet",   "outputs", NULL };
@@ -313,7 +347,9 @@ static int config_parse(struct tt_config *c, const struct tt_yaml_node *root, st
                 return r;
         if ((v = tt_yaml_get(root, "report"))) {
                 if ((r = tt_yaml_expect(v, TT_YAML_MAPPING, "report", err)) < 0 ||
-                    (r = tt_yaml_check_keys(v, (const char *const[]){ "min_severity", NULL }, err)) < 0)
+                    (r = tt_yaml_check_keys(v, (const char *const[]){ "min_severity", "ongoing_interval", "rate_limit",
+                                                                       NULL }, err)) < 0 ||
+                    (r = report_parse(v, c, err)) < 0)
                         return r;
                 const struct tt_yaml_node *s = tt_yaml_get(v, "min_severity");
                 if (s) {
@@ -378,7 +414,11 @@ static int config_parse(struct tt_config *c, const struct tt_yaml_node *root, st
 }
 
 static int config_defaults(struct tt_config *c) {
-        *c = (struct tt_config){ .min_severity = TT_SEVERITY_MEDIUM };
+        *c = (struct tt_config){
+                .min_severity = TT_SEVERITY_MEDIUM,
+                .ongoing_interval_usec = 3600 * 1000000ULL,
+                .rate_limit = { .events = 30, .interval_usec = 600 * 1000000ULL },
+        };
         c->host_id = strdup("auto");
         c->state_dir = strdup("/var/lib/telltale");
         c->network.geoip_db = strdup("/usr/share/telltale/dbip-country-lite.mmdb");

@@ -42,7 +42,7 @@ int tt_output_format_from_string(const char *s, enum tt_output_format *ret);
 struct tt_output_config {
         enum tt_output_type type;
         enum tt_output_format format;
-        char *target; /* remote: udp:// tcp:// tls:// relp://host:port */
+        char *target; /* remote: udp:// tcp:// tls:// relp://host:port; syslog: socket path */
         char *tls_ca, *tls_cert, *tls_key;
         char *spool_path;
         uint64_t spool_max;
@@ -73,6 +73,11 @@ struct tt_config {
         char *host_id; /* "auto" resolved by the caller */
         char *state_dir;
         enum tt_severity min_severity;
+        uint64_t ongoing_interval_usec; /* report.ongoing_interval: re-send of a finding that stays */
+        struct {
+                uint64_t events; /* per rule and interval; 0: unlimited */
+                uint64_t interval_usec;
+        } rate_limit; /* report.rate_limit */
         size_t n_probes;
         struct tt_probe_config *probes;
         size_t n_allow;

@@ -4,6 +4,7 @@
 
 #include "buf.h"
 #include "cmd-pcap.h"
+#include "daemon.h"
 #include "heuristics.h"
 #include "report.h"
 #include "setup.h"
@@ -31,6 +32,7 @@ struct args {
 static void usage(FILE *out) {
         fputs("Usage:\n"
               "  telltale scan   [--root DIR] [--config FILE] [--format text|json] [--observations]\n"
+              "  telltale daemon [--root DIR] [--config FILE] [--foreground]\n"
               "  telltale pcap   [--config FILE] [--format text|json] [--observations] [--local CIDR]... FILE...\n"
               "  telltale check-config [--config FILE]\n"
               "  telltale catalog [--config FILE] [--format text|json]\n"
@@ -46,6 +48,7 @@ static void usage(FILE *out) {
               "  -o, --observations  print the raw observations (JSON lines) instead of findings\n"
               "  -l, --local CIDR    pcap: addresses that count as local (repeatable; default: private,\n"
               "                      link-local and ULA ranges, or network.local from the config)\n"
+              "      --foreground    daemon: without configured outputs, report on stdout (else the journal)\n"
               "  -h, --help          this text\n"
               "  -V, --version       the version\n"
               "\n"
@@ -165,6 +168,15 @@ out:
         return status;
 }
 
+static int cmd_daemon(const struct args *a) {
+        if (a->n_files > 0 || a->observations) {
+                fprintf(stderr, "telltale: daemon takes no file arguments and no --observations\n");
+                return EXIT_ERROR;
+        }
+        const struct tt_daemon_args da = { .config = a->config, .root = a->root, .foreground = a->foreground };
+        return tt_daemon_run(&da) == 0 ? EXIT_CLEAN : EXIT_ERROR;
+}
+
 static int cmd_check_config(const struct args *a) {
         struct tt_setup s;
         if (load_or_complain(a, &s) < 0)
@@ -261,6 +273,8 @@ int main(int argc, char **argv) {
         }
         if (streq(a.command, "scan"))
                 return cmd_scan(&a);
+        if (streq(a.command, "daemon"))
+                return cmd_daemon(&a);
         if (streq(a.command, "pcap"))
                 return tt_cmd_pcap(a.config, a.format, a.observations, a.local, a.n_local, a.files,
                                    (size_t) a.n_files);

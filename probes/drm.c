@@ -109,4 +109,5 @@ const struct tt_probe tt_probe_drm = {
         .name = "drm",
         .default_enabled = true,
         .scan = drm_scan,
+        .udev_subsystems = (const char *const[]){ "drm", NULL },
 };

@@ -149,4 +149,5 @@ const struct tt_probe tt_probe_input = {
         .name = "input",
         .default_enabled = true,
         .scan = input_scan,
+        .udev_subsystems = (const char *const[]){ "input", NULL },
 };

@@ -351,4 +351,5 @@ const struct tt_probe tt_probe_usb = {
         .name = "usb",
         .default_enabled = true,
         .scan = usb_scan,
+        .udev_subsystems = (const char *const[]){ "usb", NULL },
 };

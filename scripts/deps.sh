@@ -9,8 +9,9 @@ TT_BUILD_PACKAGES=(
 )
 TT_TEST_PACKAGES=(
         python3 python3-scapy python3-yaml tshark tcpdump tcpreplay umockdev libumockdev-dev iproute2
-        openssl
+        openssl postgresql rsyslog rsyslog-pgsql
         libmaxmind-db-writer-perl
+        rsyslog-gnutls rsyslog-relp python3-gi gir1.2-umockdev-1.0 util-linux
 )
 
 tt_install_missing() {

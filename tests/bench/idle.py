@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""What the idle daemon costs: `telltale daemon` with the default probes on
+this machine (live root), for a minute or more, with CPU as a percentage of
+one core and RSS read from /proc/<pid>/stat and /proc/<pid>/status; next to
+references measured the same way in the same run (an idle `sleep`, and the
+one-shot cost of `ps aux; ss -tanp`). Targets: under 1% of a core and under
+10 MB RSS. Then the hotplug latency, from tests/e2e/daemon_hotplug.py.
+
+usage: idle.py TELLTALE [SECONDS]   (default 60, at least 60 for the record)
+exit 1 when a target is missed."""
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+telltale = os.path.abspath(sys.argv[1])
+seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 60.0
+ticks = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+
+
+def rss_kib(pid, key="VmRSS"):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+d = tempfile.mkdtemp(prefix="tt-bench-")
+config = os.path.join(d, "telltale.yaml")
+with open(config, "w") as f:
+    f.write(f"state_dir: {d}/state\noutputs:\n  - type: stdout\n    format: json\n")
+
+# Reference 1: an idle process, the floor of what this measurement shows.
+sleeper = subprocess.Popen(["sleep", str(seconds + 30)])
+# The daemon: default probes, the shipped catalog, the live system.
+out = open(os.path.join(d, "daemon.out"), "w")
+err = open(os.path.join(d, "daemon.err"), "w")
+daemon = subprocess.Popen([telltale, "daemon", "--config", config], stdout=out, stderr=err)
+time.sleep(3)  # start-up scan done; what follows is the idle state
+if daemon.poll() is not None:
+    with open(os.path.join(d, "daemon.err")) as f:
+        sys.exit(f"FAIL the daemon exited at start-up:\n{f.read()}")
+startup_cpu = cpu_seconds(daemon.pid)
+print(f"daemon start-up (first scan of every probe): {startup_cpu * 1000:.0f} ms CPU, "
+      f"peak RSS so far {rss_kib(daemon.pid, 'VmHWM') / 1024:.1f} MiB")
+print(f"measuring {seconds:.0f} s ...", flush=True)
+# Both measured over the same minute: one sample loop reads both.
+c0d, c0s, t0 = cpu_seconds(daemon.pid), cpu_seconds(sleeper.pid), time.monotonic()
+peak = 0
+while time.monotonic() - t0 < seconds:
+    time.sleep(1)
+    peak = max(peak, rss_kib(daemon.pid))
+elapsed = time.monotonic() - t0
+cpu = 100.0 * (cpu_seconds(daemon.pid) - c0d) / elapsed
+cpu_sleep = 100.0 * (cpu_seconds(sleeper.pid) - c0s) / elapsed
+rss = rss_kib(daemon.pid)
+hwm = rss_kib(daemon.pid, "VmHWM")
+rss_sleep = rss_kib(sleeper.pid)
+
+# Reference 2: one look by hand at processes and sockets, what a periodic
+# script would cost per run.
+before = resource.getrusage(resource.RUSAGE_CHILDREN)
+subprocess.run("ps aux >/dev/null; ss -tanp >/dev/null", shell=True)
+after = resource.getrusage(resource.RUSAGE_CHILDREN)
+oneshot = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+daemon.terminate()
+daemon.wait(30)
+sleeper.kill()
+sleeper.wait()
+
+print(f"{'':28} {'CPU % of a core':>16} {'RSS MiB':>9}")
+print(f"{'telltale daemon (idle)':28} {cpu:16.3f} {rss / 1024:9.1f}   (peak {max(peak, hwm) / 1024:.1f} MiB)")
+print(f"{'sleep (reference)':28} {cpu_sleep:16.3f} {rss_sleep / 1024:9.1f}")
+print(f"{'ps aux; ss -tanp, once':28} {oneshot * 1000:13.0f} ms {'':9}   (= {100 * oneshot / 60:.3f}% if run every minute)")
+ok = True
+if cpu >= 1.0:
+    print(f"FAIL idle CPU {cpu:.3f}% is not under 1% of a core")
+    ok = False
+if hwm >= 10 * 1024:
+    print(f"FAIL peak RSS {hwm / 1024:.1f} MiB is not under 10 MB")
+    ok = False
+
+# Hotplug to finding, measured by the e2e test with umockdev.
+p = subprocess.run([sys.executable, os.path.join(HERE, "..", "e2e", "daemon_hotplug.py"), telltale],
+                   capture_output=True, text=True)
+for line in p.stdout.splitlines():
+    if "to finding:" in line or "to cleared:" in line:
+        print(line)
+if p.returncode != 0:
+    print("FAIL hotplug test:\n" + p.stdout + p.stderr)
+    ok = False
+sys.exit(0 if ok else 1)
