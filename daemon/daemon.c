@@ -276,7 +276,9 @@ static int evaluate(struct daemon *d) {
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 const struct tt_finding *f = tt_core_finding(d->core, i);
-                if (f->severity >= d->setup->cfg.min_severity)
+                /* The network context is info by design and must still reach
+                 * the SOC: the fleet view is built from it. */
+                if (f->severity >= d->setup->cfg.min_severity || f->category == TT_CATEGORY_CONTEXT)
                         v[k++] = f;
         }
         if ((r = tt_state_update(d->state, v, k, now, emit_event, d)) < 0)
@@ -357,6 +359,7 @@ static int probe_scan(struct daemon *d, struct probe_run *p) {
                 .root = &d->root,
                 .options = pc ? pc->node : NULL,
                 .catalog_paths = (const char *const *) d->setup->catalog_paths,
+                .config = &d->setup->cfg,
                 .emit = scan_emit,
                 .userdata = &sc,
                 .probe_name = p->probe->name,
@@ -801,6 +804,7 @@ static void watches_start(struct daemon *d) {
                         .root = &d->root,
                         .options = pc ? pc->node : NULL,
                         .catalog_paths = (const char *const *) d->setup->catalog_paths,
+                        .config = &d->setup->cfg,
                         .emit = watch_emit,
                         .userdata = w,
                         .probe_name = p->probe->name,

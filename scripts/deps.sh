@@ -28,6 +28,8 @@ tt_install_missing() {
         export DEBIAN_FRONTEND=noninteractive
         # tshark asks whether non-root users may capture; answer no.
         echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
+        # rsyslog-pgsql must not try to set up a database of its own.
+        echo "rsyslog-pgsql rsyslog-pgsql/dbconfig-install boolean false" | debconf-set-selections 2>/dev/null || true
         apt-get update -q >/dev/null
         apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
