@@ -61,18 +61,22 @@ void tt_flow_table_free(struct tt_flow_table *t) {
         free(t);
 }
 
+/* Keyed, and the same for both directions of a flow, so one bucket walk
+ * finds a flow whichever end sent the packet. */
+static uint64_t endpoint_hash(uint64_t seed, const uint8_t *addr, uint16_t port) {
+        uint64_t a, b;
+        memcpy(&a, addr, 8);
+        memcpy(&b, addr + 8, 8);
+        uint64_t h = (seed ^ a) * 0x9e3779b97f4a7c15ULL;
+        h = (h ^ (h >> 29) ^ b) * 0xbf58476d1ce4e5b9ULL;
+        h = (h ^ (h >> 32) ^ port) * 0x94d049bb133111ebULL;
+        return h ^ (h >> 31);
+}
+
 static uint64_t key_hash(const struct tt_flow_table *t, const struct tt_flow_key *k) {
-        /* FNV-1a over the key, seeded; then a final mix. */
-        uint64_t h = 0xcbf29ce484222325ULL ^ t->seed;
-        const uint8_t *p = (const uint8_t *) k;
-        for (size_t i = 0; i < sizeof(*k); i++) {
-                h ^= p[i];
-                h *= 0x100000001b3ULL;
-        }
-        h ^= h >> 33;
-        h *= 0xff51afd7ed558ccdULL;
-        h ^= h >> 33;
-        return h;
+        uint64_t h = endpoint_hash(t->seed, k->caddr, k->cport) + endpoint_hash(t->seed, k->saddr, k->sport);
+        h = (h ^ ((uint64_t) k->family << 8 | k->proto)) * 0xff51afd7ed558ccdULL;
+        return h ^ (h >> 33);
 }
 
 static void key_make(const struct tt_packet *pk, bool sender_is_client, struct tt_flow_key *k) {
@@ -116,7 +120,7 @@ static void lru_push_front(struct tt_flow_table *t, struct tt_flow *f) {
 }
 
 static void flow_remove(struct tt_flow_table *t, struct tt_flow *f) {
-        struct tt_flow **pp = &t->buckets[key_hash(t, &f->key) & (t->n_buckets - 1)];
+        struct tt_flow **pp = &t->buckets[f->hash & (t->n_buckets - 1)];
         while (*pp && *pp != f)
                 pp = &(*pp)->hash_next;
         if (*pp)
@@ -127,10 +131,23 @@ static void flow_remove(struct tt_flow_table *t, struct tt_flow *f) {
         t->stats.flows--;
 }
 
-static struct tt_flow *bucket_find(struct tt_flow_table *t, const struct tt_flow_key *k) {
-        for (struct tt_flow *f = t->buckets[key_hash(t, k) & (t->n_buckets - 1)]; f; f = f->hash_next)
-                if (memcmp(&f->key, k, sizeof(*k)) == 0)
+/* The flow of k in either orientation; *ret_reversed when k is the server's view. */
+static struct tt_flow *bucket_find(struct tt_flow_table *t, const struct tt_flow_key *k, uint64_t hash,
+                                   bool *ret_reversed) {
+        for (struct tt_flow *f = t->buckets[hash & (t->n_buckets - 1)]; f; f = f->hash_next) {
+                if (f->hash != hash || f->key.family != k->family || f->key.proto != k->proto)
+                        continue;
+                if (f->key.cport == k->cport && f->key.sport == k->sport &&
+                    memcmp(f->key.caddr, k->caddr, 16) == 0 && memcmp(f->key.saddr, k->saddr, 16) == 0) {
+                        *ret_reversed = false;
                         return f;
+                }
+                if (f->key.cport == k->sport && f->key.sport == k->cport &&
+                    memcmp(f->key.caddr, k->saddr, 16) == 0 && memcmp(f->key.saddr, k->caddr, 16) == 0) {
+                        *ret_reversed = true;
+                        return f;
+                }
+        }
         return NULL;
 }
 
@@ -138,13 +155,10 @@ int tt_flow_lookup(struct tt_flow_table *t, const struct tt_packet *pk, usec_t n
                    enum tt_flow_dir *ret_dir) {
         struct tt_flow_key k;
         key_make(pk, true, &k);
-        enum tt_flow_dir dir = TT_FLOW_CLIENT;
-        struct tt_flow *f = bucket_find(t, &k);
-        if (!f) {
-                key_make(pk, false, &k);
-                f = bucket_find(t, &k);
-                dir = TT_FLOW_SERVER;
-        }
+        uint64_t hash = key_hash(t, &k);
+        bool reversed = false;
+        struct tt_flow *f = bucket_find(t, &k, hash, &reversed);
+        enum tt_flow_dir dir = reversed ? TT_FLOW_SERVER : TT_FLOW_CLIENT;
         if (!f) {
                 /* A SYN-ACK seen before its SYN: the sender is the server. */
                 bool synack = pk->ip_proto == 6 && (pk->tcp_flags & (TT_TCP_SYN | TT_TCP_ACK)) == (TT_TCP_SYN | TT_TCP_ACK);
@@ -158,8 +172,9 @@ int tt_flow_lookup(struct tt_flow_table *t, const struct tt_packet *pk, usec_t n
                 if (!f)
                         return -ENOMEM;
                 f->key = k;
+                f->hash = hash;
                 f->first_seen = now;
-                size_t b = key_hash(t, &k) & (t->n_buckets - 1);
+                size_t b = hash & (t->n_buckets - 1);
                 f->hash_next = t->buckets[b];
                 t->buckets[b] = f;
                 lru_push_front(t, f);

@@ -31,6 +31,7 @@ struct tt_flow_key {
 
 struct tt_flow {
         struct tt_flow_key key;
+        uint64_t hash; /* of the key, the same from either end */
         struct tt_flow *hash_next;
         struct tt_flow *lru_prev, *lru_next;
         usec_t first_seen, last_seen;

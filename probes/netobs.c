@@ -96,22 +96,38 @@ static void ja3_md5(const char *ja3, char out[static 33]) {
         out[32] = '\0';
 }
 
+/* Whether buf is shorter than its first record says the hello is: parsing a
+ * long hello again on every segment would cost time quadratic in its length. */
+static bool tls_hello_short(const uint8_t *buf, size_t len) {
+        if (len < 9)
+                return true;
+        size_t hello = (size_t) buf[6] << 16 | (size_t) buf[7] << 8 | buf[8];
+        return len < 5 + 4 + hello;
+}
+
 static int stream_tls(struct tt_probe_ctx *ctx, const struct tt_netobs_meta *m, const uint8_t *buf, size_t len,
-                      const char *subject) {
+                      bool final, const char *subject) {
+        if (!final && tls_hello_short(buf, len))
+                return -EAGAIN;
         struct tls_msg *t = &scratch.tls;
         int r = tls_parse(buf, len, t);
-        if (r < 0)
+        /* A ClientHello whose rest will not come (a gap in the capture, the
+         * live filter's dropped middle segment): what its start gave. */
+        bool partial = r < 0 && final && (r == -EAGAIN || r == -EBADMSG) && t->type == TLS_HANDSHAKE_CLIENT_HELLO;
+        if (r < 0 && !partial)
                 return r;
         struct tt_observation o;
         tt_obs_init(&o, "tls", subject);
         char md5[33] = "";
         if (t->type == TLS_HANDSHAKE_CLIENT_HELLO) {
                 const struct tls_client_hello *ch = &t->client_hello;
+                if (partial && !ch->sni[0] && ch->n_alpn == 0)
+                        return -ENODATA;
                 if (ch->sni[0])
                         tt_obs_add_str(&o, "sni", ch->sni);
                 for (size_t i = 0; i < ch->n_alpn; i++)
                         tt_obs_add_str(&o, "alpn", ch->alpn[i]);
-                if (!ch->ja3_truncated) {
+                if (!partial && !ch->ja3_truncated) {
                         ja3_md5(ch->ja3, md5);
                         tt_obs_add_str(&o, "ja3", md5);
                 }
@@ -189,11 +205,13 @@ static int stream_session(struct tt_probe_ctx *ctx, const struct tt_netobs_meta 
 }
 
 int tt_netobs_stream(struct tt_probe_ctx *ctx, const struct tt_netobs_meta *m, const uint8_t *buf, size_t len,
-                     uint32_t *state) {
+                     uint32_t *state, bool final) {
         if (*state == STREAM_UNKNOWN)
                 *state = stream_detect(buf, len);
         if (*state == STREAM_UNKNOWN)
                 return -EAGAIN;
+        if (*state == STREAM_NONE)
+                return 0;
         /* Sessions are about the peer that opened them; TLS about the flow. */
         char subject[128];
         if (*state == STREAM_TLS)
@@ -202,10 +220,8 @@ int tt_netobs_stream(struct tt_probe_ctx *ctx, const struct tt_netobs_meta *m, c
         else
                 snprintf(subject, sizeof(subject), "%s->%s:%u", m->src, m->dst, m->dport);
         switch (*state) {
-        case STREAM_NONE:
-                return 0;
         case STREAM_TLS:
-                return stream_tls(ctx, m, buf, len, subject);
+                return stream_tls(ctx, m, buf, len, final, subject);
         default:
                 return stream_session(ctx, m, (enum stream_proto) * state, buf, len, subject);
         }
@@ -359,6 +375,11 @@ static int datagram_ssdp(struct tt_probe_ctx *ctx, const struct tt_netobs_meta *
                 tt_obs_add_str(&o, "location", s.location.value);
         tt_obs_add_str(&o, "src", m->src);
         return emit(ctx, &o);
+}
+
+bool tt_netobs_datagram_port(uint16_t s, uint16_t d) {
+        return s == 5353 || d == 5353 || s == 53 || d == 53 || (s == 68 && d == 67) || (s == 67 && d == 68) ||
+               s == 1900 || d == 1900 || s == 5938 || d == 5938;
 }
 
 int tt_netobs_datagram(struct tt_probe_ctx *ctx, const struct tt_netobs_meta *m, const struct tt_packet *pk) {

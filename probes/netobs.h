@@ -19,7 +19,7 @@ struct tt_netobs_meta {
         char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
         uint16_t sport, dport;
         const char *direction; /* inbound, outbound, internal, transit */
-        const char *src_name, *dst_name; /* from earlier DNS answers, may be NULL */
+        const char *dst_name; /* from an earlier DNS answer, may be NULL (set for flows only) */
         struct tt_dnscache *names;
         const uint8_t *src_mac; /* may be NULL */
         bool from_server; /* stream bytes are the server's */
@@ -29,9 +29,13 @@ struct tt_netobs_meta {
 
 /* Each returns the number of observations emitted, or a negative errno.
  * tt_netobs_stream() returns -EAGAIN while the message is still incomplete;
- * *state is the flow direction's dispatcher state (0 at the start). */
+ * *state is the flow direction's dispatcher state (0 at the start). With
+ * final, no more bytes will come: an incomplete ClientHello gives what its
+ * start holds (SNI, ALPN; no JA3). */
 int tt_netobs_stream(struct tt_probe_ctx *ctx, const struct tt_netobs_meta *m, const uint8_t *buf, size_t len,
-                     uint32_t *state);
+                     uint32_t *state, bool final);
 int tt_netobs_datagram(struct tt_probe_ctx *ctx, const struct tt_netobs_meta *m, const struct tt_packet *pk);
+/* Whether tt_netobs_datagram() reads datagrams between these ports. */
+bool tt_netobs_datagram_port(uint16_t sport, uint16_t dport);
 int tt_netobs_arp(struct tt_probe_ctx *ctx, const struct tt_packet *pk, usec_t ts);
 int tt_netobs_flow(struct tt_probe_ctx *ctx, const struct tt_netobs_meta *m, const char *proto);

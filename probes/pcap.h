@@ -43,3 +43,28 @@ usec_t tt_netprobe_clock(void *np);
 /* The kernel filter for live capture: only what the parsers need, so bulk
  * data costs nothing (see the comment in pcap.c). */
 extern const char tt_netprobe_bpf[];
+/* tt_netprobe_bpf compiled for p's link type; on Ethernet it also looks
+ * behind an 802.1Q tag the NIC left in the frame. 0, -ENOMEM, or -EINVAL
+ * (pcap_geterr(p) says why). */
+struct pcap;
+struct bpf_program;
+int tt_netprobe_filter_compile(struct pcap *p, struct bpf_program *ret);
+
+/* Live capture (pcap-live.c): a handle per interface (ifaces NULL: every
+ * interface that is up and not loopback; "any": Linux's all-interfaces
+ * device), each with tt_netprobe_filter_compile()'s kernel filter, non-blocking, in
+ * immediate mode. Interfaces that cannot be opened are named in err; it is an
+ * error only when none can. Needs CAP_NET_RAW. */
+struct tt_netprobe_live;
+int tt_netprobe_live_open(struct tt_netprobe *np, const char *const *ifaces, struct tt_netprobe_live **ret,
+                          char *err, size_t err_size);
+/* The fds to wait on for reading; returns how many handles there are. */
+size_t tt_netprobe_live_fds(const struct tt_netprobe_live *l, int *fds, size_t max);
+/* Reads what is waiting on fd into the probe (at most a batch). Returns the
+ * frames read; -ENETDOWN when the interface went away. */
+int tt_netprobe_live_dispatch(struct tt_netprobe_live *l, int fd);
+void tt_netprobe_live_free(struct tt_netprobe_live *l);
+
+/* The probe the daemon runs: no scan; watch() opens capture (option
+ * "interfaces") and adds its fds to the event loop, which then owns it. */
+extern const struct tt_probe tt_probe_pcap;

@@ -51,6 +51,9 @@ def run_case(name, proto, extra="", server_cert=None, server_key=None, want=True
     if want:
         wait_for(lambda: len(events(rs.lines(), "acme@12345" if "acme" in extra else "telltale@32473")) >= 4 or
                  len(rs.lines()) >= 4, 20)
+        if "heartbeat" in extra:
+            # Two beats, however loaded the machine: waiting, not a fixed sleep.
+            wait_for(lambda: sum("telltale.heartbeat" in l for l in rs.lines()) >= 2, 20)
     else:
         time.sleep(3)
     rc = daemon.stop()

@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: MIT */
+/* Live capture for the network probe: libpcap handles on the laptop's
+ * interfaces, the kernel filter tt_netprobe_bpf on each, non-blocking and in
+ * immediate mode, their fds in the daemon's sd-event loop. Opening needs
+ * CAP_NET_RAW; reading the open handles needs nothing. */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <string.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "pcap.h"
+#include "util.h"
+#include "yaml-node.h"
+
+/* Enough for the reassembly buffer's worth of a coalesced (GRO) segment. */
+#define LIVE_SNAPLEN (TT_FLOW_DIR_BYTES + 256)
+/* The filter passes little; a small ring is enough and costs little locked memory. */
+#define LIVE_BUFFER (1 << 20)
+/* Frames read per wakeup, so one busy interface cannot starve the loop. */
+#define LIVE_BATCH 1024
+#define LIVE_LOCAL_MAX 64
+
+struct live_handle {
+        pcap_t *pcap;
+        int fd;
+        int linktype;
+        char name[IFNAMSIZ];
+};
+
+struct tt_netprobe_live {
+        struct tt_netprobe *np;
+        size_t n;
+        struct live_handle h[];
+};
+
+static int pcap_status_errno(int status) {
+        switch (status) {
+        case PCAP_ERROR_PERM_DENIED:
+        case PCAP_ERROR_PROMISC_PERM_DENIED:
+                return -EPERM;
+        case PCAP_ERROR_NO_SUCH_DEVICE:
+                return -ENODEV;
+        case PCAP_ERROR_IFACE_NOT_UP:
+                return -ENETDOWN;
+        default:
+                return -EIO;
+        }
+}
+
+int tt_netprobe_filter_compile(pcap_t *p, struct bpf_program *ret) {
+        if (pcap_datalink(p) != DLT_EN10MB)
+                return pcap_compile(p, ret, tt_netprobe_bpf, 1, PCAP_NETMASK_UNKNOWN) < 0 ? -EINVAL : 0;
+        /* libpcap's "vlan" shifts the offsets of everything after it: it comes last. */
+        _cleanup_free_ char *expr = NULL;
+        if (asprintf(&expr, "(%s) or (vlan and (%s))", tt_netprobe_bpf, tt_netprobe_bpf) < 0)
+                return -ENOMEM;
+        return pcap_compile(p, ret, expr, 1, PCAP_NETMASK_UNKNOWN) < 0 ? -EINVAL : 0;
+}
+
+static int handle_open(const char *name, struct live_handle *ret, char *err, size_t err_size) {
+        char errbuf[PCAP_ERRBUF_SIZE] = "";
+        pcap_t *p = pcap_create(name, errbuf);
+        if (!p) {
+                snprintf(err, err_size, "%s: %s", name, errbuf);
+                return -ENODEV;
+        }
+        struct bpf_program prog = {};
+        int r = 0, status;
+        if (pcap_set_snaplen(p, LIVE_SNAPLEN) < 0 || pcap_set_promisc(p, 0) < 0 ||
+            pcap_set_immediate_mode(p, 1) < 0 || pcap_set_buffer_size(p, LIVE_BUFFER) < 0) {
+                snprintf(err, err_size, "%s: %s", name, pcap_geterr(p));
+                r = -EINVAL;
+                goto fail;
+        }
+        if ((status = pcap_activate(p)) < 0) {
+                snprintf(err, err_size, "%s: %s", name, pcap_statustostr(status));
+                if (status == PCAP_ERROR)
+                        snprintf(err, err_size, "%s: %s", name, pcap_geterr(p));
+                r = pcap_status_errno(status);
+                goto fail;
+        }
+        if (tt_netprobe_filter_compile(p, &prog) < 0 || pcap_setfilter(p, &prog) < 0 ||
+            pcap_setnonblock(p, 1, errbuf) < 0) {
+                snprintf(err, err_size, "%s: %s", name, errbuf[0] ? errbuf : pcap_geterr(p));
+                r = -EINVAL;
+                goto fail;
+        }
+        pcap_freecode(&prog);
+        *ret = (struct live_handle) { .pcap = p, .fd = pcap_get_selectable_fd(p), .linktype = pcap_datalink(p) };
+        strscpy(ret->name, sizeof(ret->name), name);
+        if (ret->fd < 0) {
+                snprintf(err, err_size, "%s: no file descriptor to wait on", name);
+                r = -EIO;
+                goto fail;
+        }
+        return 0;
+fail:
+        pcap_freecode(&prog);
+        pcap_close(p);
+        return r;
+}
+
+static bool name_listed(char (*names)[IFNAMSIZ], size_t n, const char *name) {
+        for (size_t i = 0; i < n; i++)
+                if (streq(names[i], name))
+                        return true;
+        return false;
+}
+
+/* Interfaces that are up and not loopback, each once. */
+static int default_interfaces(char (**ret)[IFNAMSIZ], size_t *ret_n) {
+        struct ifaddrs *ifa;
+        if (getifaddrs(&ifa) < 0)
+                return -errno;
+        size_t n = 0, cap = 0;
+        char(*names)[IFNAMSIZ] = NULL;
+        for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+                if (!i->ifa_name || !(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK) ||
+                    strlen(i->ifa_name) >= IFNAMSIZ || name_listed(names, n, i->ifa_name))
+                        continue;
+                if (n == cap) {
+                        cap = cap ? 2 * cap : 8;
+                        char(*bigger)[IFNAMSIZ] = reallocarray(names, cap, IFNAMSIZ);
+                        if (!bigger) {
+                                free(names);
+                                freeifaddrs(ifa);
+                                return -ENOMEM;
+                        }
+                        names = bigger;
+                }
+                strscpy(names[n++], IFNAMSIZ, i->ifa_name);
+        }
+        freeifaddrs(ifa);
+        *ret = names;
+        *ret_n = n;
+        return 0;
+}
+
+int tt_netprobe_live_open(struct tt_netprobe *np, const char *const *ifaces, struct tt_netprobe_live **ret,
+                          char *err, size_t err_size) {
+        _cleanup_free_ char(*found)[IFNAMSIZ] = NULL;
+        size_t n = 0;
+        int r;
+        err[0] = '\0';
+        if (ifaces && ifaces[0]) {
+                while (ifaces[n])
+                        n++;
+        } else if ((r = default_interfaces(&found, &n)) < 0) {
+                snprintf(err, err_size, "cannot list the interfaces: %s", strerror(-r));
+                return r;
+        }
+        if (n == 0) {
+                snprintf(err, err_size, "no interface is up");
+                return -ENODEV;
+        }
+        struct tt_netprobe_live *l = calloc(1, sizeof(*l) + n * sizeof(struct live_handle));
+        if (!l)
+                return -ENOMEM;
+        l->np = np;
+        /* An interface that cannot be opened is reported; the others still capture. */
+        int first_error = 0;
+        for (size_t i = 0; i < n; i++) {
+                char msg[PCAP_ERRBUF_SIZE + IFNAMSIZ + 8];
+                const char *name = found ? found[i] : ifaces[i];
+                r = handle_open(name, &l->h[l->n], msg, sizeof(msg));
+                if (r >= 0) {
+                        l->n++;
+                        continue;
+                }
+                if (!first_error)
+                        first_error = r;
+                size_t used = strlen(err);
+                snprintf(err + used, err_size - used, "%s%s", used ? "; " : "", msg);
+        }
+        if (l->n == 0) {
+                free(l);
+                return first_error;
+        }
+        *ret = l;
+        return 0;
+}
+
+size_t tt_netprobe_live_fds(const struct tt_netprobe_live *l, int *fds, size_t max) {
+        for (size_t i = 0; i < l->n && i < max; i++)
+                fds[i] = l->h[i].fd;
+        return l->n;
+}
+
+struct dispatch_state {
+        struct tt_netprobe *np;
+        int linktype;
+};
+
+static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *data) {
+        const struct dispatch_state *s = (const struct dispatch_state *) user;
+        usec_t ts = (usec_t) h->ts.tv_sec * 1000000 + (usec_t) h->ts.tv_usec;
+        tt_netprobe_frame(s->np, s->linktype, data, h->caplen, ts);
+}
+
+int tt_netprobe_live_dispatch(struct tt_netprobe_live *l, int fd) {
+        struct live_handle *h = NULL;
+        for (size_t i = 0; i < l->n && !h; i++)
+                if (l->h[i].fd == fd)
+                        h = &l->h[i];
+        if (!h)
+                return -EBADF;
+        struct dispatch_state s = { .np = l->np, .linktype = h->linktype };
+        int total = 0;
+        while (total < LIVE_BATCH) {
+                int r = pcap_dispatch(h->pcap, LIVE_BATCH - total, on_frame, (u_char *) &s);
+                if (r == PCAP_ERROR)
+                        /* The interface went away or down. */
+                        return -ENETDOWN;
+                if (r <= 0)
+                        break;
+                total += r;
+        }
+        return total;
+}
+
+void tt_netprobe_live_free(struct tt_netprobe_live *l) {
+        if (!l)
+                return;
+        for (size_t i = 0; i < l->n; i++)
+                pcap_close(l->h[i].pcap);
+        free(l);
+}
+
+/* --- the probe: the daemon's watch ------------------------------------------------------------ */
+
+/* What the event sources share; the last one destroyed frees it. */
+struct watch {
+        struct tt_probe_ctx *ctx;
+        struct tt_netprobe *np;
+        struct tt_netprobe_live *live;
+        unsigned refs;
+};
+
+static void watch_unref(void *userdata) {
+        struct watch *w = userdata;
+        if (--w->refs > 0)
+                return;
+        tt_netprobe_live_free(w->live);
+        tt_netprobe_free(w->np);
+        free(w);
+}
+
+static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        struct watch *w = userdata;
+        int r = tt_netprobe_live_dispatch(w->live, fd);
+        if (r < 0 || (revents & (EPOLLERR | EPOLLHUP))) {
+                /* An interface that went away stays closed until the probe is
+                 * opened again; the others go on. */
+                snprintf(w->ctx->note, sizeof(w->ctx->note), "capture stopped on an interface: %s",
+                         strerror(r < 0 ? -r : ENETDOWN));
+                sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        }
+        return 0;
+}
+
+/* Local in live mode: network.local if set, else the networks of this
+ * host's own addresses, with loopback and link-local. */
+static size_t local_ranges(const struct tt_config *cfg, struct tt_cidr *ret, size_t max) {
+        size_t n = 0;
+        if (cfg && cfg->network.local.n > 0) {
+                for (size_t i = 0; i < cfg->network.local.n && n < max; i++)
+                        ret[n++] = cfg->network.local.items[i];
+                return n;
+        }
+        static const char *const always[] = { "127.0.0.0/8", "169.254.0.0/16", "::1/128", "fe80::/10" };
+        for (size_t i = 0; i < ELEMENTSOF(always) && n < max; i++)
+                if (tt_cidr_parse(always[i], &ret[n]) >= 0)
+                        n++;
+        struct ifaddrs *ifa;
+        if (getifaddrs(&ifa) < 0)
+                return n;
+        for (struct ifaddrs *i = ifa; i && n < max; i = i->ifa_next) {
+                if (!i->ifa_addr || !i->ifa_netmask)
+                        continue;
+                struct tt_cidr c = { .family = i->ifa_addr->sa_family };
+                const uint8_t *addr, *mask;
+                size_t len;
+                if (c.family == AF_INET) {
+                        addr = (const uint8_t *) &((const struct sockaddr_in *) i->ifa_addr)->sin_addr;
+                        mask = (const uint8_t *) &((const struct sockaddr_in *) i->ifa_netmask)->sin_addr;
+                        len = 4;
+                } else if (c.family == AF_INET6) {
+                        addr = (const uint8_t *) &((const struct sockaddr_in6 *) i->ifa_addr)->sin6_addr;
+                        mask = (const uint8_t *) &((const struct sockaddr_in6 *) i->ifa_netmask)->sin6_addr;
+                        len = 16;
+                } else
+                        continue;
+                for (size_t b = 0; b < len; b++) {
+                        c.addr[b] = addr[b] & mask[b];
+                        c.prefix += (unsigned) __builtin_popcount(mask[b]);
+                }
+                ret[n++] = c;
+        }
+        freeifaddrs(ifa);
+        return n;
+}
+
+/* probes.pcap.interfaces: a list of names, or "any". */
+static int interfaces_option(struct tt_probe_ctx *ctx, const char **names, size_t max, size_t *ret_n) {
+        const struct tt_yaml_node *v = ctx->options ? tt_yaml_get(ctx->options, "interfaces") : NULL;
+        *ret_n = 0;
+        if (!v || tt_yaml_is_null(v))
+                return 0;
+        size_t count = v->type == TT_YAML_SEQUENCE ? v->n_items : 1;
+        if ((v->type != TT_YAML_SEQUENCE && v->type != TT_YAML_SCALAR) || count >= max) {
+                snprintf(ctx->note, sizeof(ctx->note), "interfaces: a list of at most %zu interface names", max - 1);
+                return -EINVAL;
+        }
+        for (size_t i = 0; i < count; i++) {
+                const struct tt_yaml_node *item = v->type == TT_YAML_SEQUENCE ? v->items[i] : v;
+                if (item->type != TT_YAML_SCALAR || item->value[0] == '\0' || strlen(item->value) >= IFNAMSIZ) {
+                        snprintf(ctx->note, sizeof(ctx->note), "interfaces: \"%s\" is not an interface name",
+                                 item->type == TT_YAML_SCALAR ? item->value : "(not a string)");
+                        return -EINVAL;
+                }
+                names[i] = item->value;
+        }
+        names[count] = NULL;
+        *ret_n = count;
+        return 0;
+}
+
+static int pcap_watch(struct tt_probe_ctx *ctx, sd_event *e) {
+        const char *names[65];
+        size_t n_names;
+        int r = interfaces_option(ctx, names, ELEMENTSOF(names), &n_names);
+        if (r < 0)
+                return r;
+        struct watch *w = calloc(1, sizeof(*w));
+        if (!w)
+                return -ENOMEM;
+        w->ctx = ctx;
+        w->refs = 1;
+        struct tt_cidr local[LIVE_LOCAL_MAX];
+        const struct tt_netprobe_config cfg = {
+                .local = local,
+                .n_local = local_ranges(ctx->config, local, ELEMENTSOF(local)),
+                /* A laptop's own traffic: fewer flows and buffers than a capture file may need. */
+                .flows = { .max_flows = 16384, .max_buffer_bytes = 16u << 20, .idle_timeout = 300 * 1000000ULL },
+        };
+        char err[sizeof(ctx->note)] = "";
+        if ((r = tt_netprobe_new(ctx, &cfg, &w->np)) < 0 ||
+            (r = tt_netprobe_live_open(w->np, n_names ? names : NULL, &w->live, err, sizeof(err))) < 0) {
+                if (r != -ENOMEM)
+                        snprintf(ctx->note, sizeof(ctx->note), "%s", err);
+                watch_unref(w);
+                return r;
+        }
+        if (err[0])
+                snprintf(ctx->note, sizeof(ctx->note), "%s", err);
+        int fds[64];
+        size_t n = MIN(tt_netprobe_live_fds(w->live, fds, ELEMENTSOF(fds)), ELEMENTSOF(fds));
+        for (size_t i = 0; i < n; i++) {
+                sd_event_source *s;
+                if ((r = sd_event_add_io(e, &s, fds[i], EPOLLIN, on_readable, w)) < 0)
+                        break;
+                w->refs++;
+                /* The loop owns the source; freeing the loop closes the capture. */
+                (void) sd_event_source_set_destroy_callback(s, watch_unref);
+                (void) sd_event_source_set_description(s, "pcap");
+                r = sd_event_source_set_floating(s, true);
+                sd_event_source_unref(s);
+                if (r < 0)
+                        break;
+        }
+        watch_unref(w);
+        return r < 0 ? r : 0;
+}
+
+static const char *const pcap_options[] = { "interfaces", NULL };
+
+const struct tt_probe tt_probe_pcap = {
+        .name = "pcap",
+        .options = pcap_options,
+        .default_enabled = true,
+        .watch = pcap_watch,
+};
