@@ -41,6 +41,15 @@ RSS_LIMIT_KB = 64 * 1024
 errors = []
 
 
+
+def sanitized(binary):
+    """An ASan build links libasan; its memory says nothing about telltale's."""
+    p = subprocess.run(["ldd", binary], capture_output=True, text=True)
+    return "libasan" in p.stdout
+
+
+SANITIZED = sanitized(sys.argv[1])
+
 def fail(msg):
     print("FAIL: " + msg)
     errors.append(msg)
@@ -62,7 +71,7 @@ def run(telltale, path, *args, limit_s=60):
     kb, secs = int(fields[-3]), float(fields[-2]) + float(fields[-1])
     if secs > limit_s:
         fail(f"{name}: took {secs:.1f} s of CPU (limit {limit_s} s)")
-    if kb > RSS_LIMIT_KB:
+    if kb > RSS_LIMIT_KB and not SANITIZED:
         fail(f"{name}: peak RSS {kb} KiB over {RSS_LIMIT_KB} KiB")
     return p.returncode, stdout, stderr, secs, kb
 
@@ -215,7 +224,10 @@ def main():
             if code != 0 or err:
                 fail(f"flood {flows}: exit {code}, stderr {err[-300:]!r}")
             os.unlink(p)
-        if rss[200000] > rss[100000] + 8 * 1024:
+        if SANITIZED:
+            print("memory bounds not judged: an ASan build's shadow memory and quarantine dwarf the probe's "
+                  "own (tests/bench/pcap.py measures a release build)")
+        elif rss[200000] > rss[100000] + 8 * 1024:
             fail(f"twice the flows cost {rss[200000] - rss[100000]} KiB more: memory is not capped")
 
         p = os.path.join(tmp, "answers.pcap")

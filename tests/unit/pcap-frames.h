@@ -79,7 +79,8 @@ static inline void frame_ip(struct frame *f, enum frame_link link, const char *s
         }
         *ret_l4 = f->b + off;
         memset(*ret_l4, 0, l4_len);
-        memcpy(f->b + off + l4_len, payload, len);
+        if (len > 0)
+                memcpy(f->b + off + l4_len, payload, len);
         f->len = off + l4_len + len;
 }
 
