@@ -11,7 +11,7 @@ TT_TEST_PACKAGES=(
         python3 python3-scapy python3-yaml tshark tcpdump tcpreplay umockdev libumockdev-dev iproute2
         openssl postgresql rsyslog rsyslog-pgsql
         python3-cryptography x11vnc xvfb xrdp freerdp2-x11 avahi-daemon avahi-utils
-        libmaxmind-db-writer-perl
+        libmaxmind-db-writer-perl time
         rsyslog-gnutls rsyslog-relp python3-gi gir1.2-umockdev-1.0 util-linux
 )
 
@@ -32,5 +32,5 @@ tt_install_missing() {
         # rsyslog-pgsql must not try to set up a database of its own.
         echo "rsyslog-pgsql rsyslog-pgsql/dbconfig-install boolean false" | debconf-set-selections 2>/dev/null || true
         apt-get update -q >/dev/null
-        apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+        apt-get install -y -q "${missing[@]}" >/dev/null
 }
