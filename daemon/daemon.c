@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "daemon.h"
+#include "sandbox.h"
 
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -1033,6 +1034,11 @@ int tt_daemon_run(const struct tt_daemon_args *a) {
         login_start(&d);
         probes_scan_all(&d);
         watches_start(&d);
+        /* Live capture is not wired yet (no watch probe opens AF_PACKET), so no raw sockets. */
+        if ((r = tt_sandbox_enter(&(const struct tt_sandbox_opts){ .other_users = true })) < 0) {
+                say("cannot enter the sandbox: %s", strerror(-r));
+                goto out;
+        }
         if ((r = evaluate(&d)) < 0)
                 say("evaluation failed: %s", strerror(-r));
 
