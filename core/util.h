@@ -26,6 +26,11 @@
 static inline void freep(void *p) {
         free(*(void **) p);
 }
+/* p = mfree(p): frees and leaves no dangling pointer. */
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
+}
 static inline void closep(int *fd) {
         if (*fd >= 0)
                 close(*fd);

@@ -50,6 +50,7 @@ struct probe_run {
         char note[256];
         /* An event probe's observations, as they come (matching ones only). */
         struct tt_probe_ctx *watch_ctx;
+        void *watch;
         size_t n_watched;
         struct watched *watched;
 };
@@ -64,8 +65,9 @@ struct daemon {
         sd_event *event;
         struct tt_root root;
         struct tt_setup *setup;
-        /* Event probes keep the options they started with: their setup stays. */
-        struct tt_setup *pinned;
+        /* Whether the sandbox kept what packet capture needs: a probe that
+         * captures can (re)start only then. */
+        bool capture_kept, sandboxed;
         char host[256];
         struct tt_core *core;    /* evaluation of everything cached */
         struct tt_core *scratch; /* does one observation match anything? */
@@ -431,7 +433,7 @@ static int on_debounce(sd_event_source *es, uint64_t usec, void *userdata) {
                 if (!p->pending)
                         continue;
                 p->pending = false;
-                if (p->enabled)
+                if (p->enabled && p->probe->scan)
                         probe_scan(d, p);
         }
         int r = evaluate(d);
@@ -787,16 +789,36 @@ static int watch_emit(void *userdata, const char *probe, const struct tt_observa
         return 0;
 }
 
+static void watch_stop(struct probe_run *p) {
+        if (p->watch)
+                p->probe->unwatch(p->watch);
+        p->watch = NULL;
+        if (p->watch_ctx)
+                free(p->watch_ctx->userdata);
+        p->watch_ctx = mfree(p->watch_ctx);
+}
+
+static void watches_stop(struct daemon *d) {
+        for (size_t i = 0; i < d->n_probes; i++)
+                watch_stop(&d->probes[i]);
+}
+
+/* Event probes start with the current setup; a reload stops and starts them again. */
 static void watches_start(struct daemon *d) {
         for (size_t i = 0; i < d->n_probes; i++) {
                 struct probe_run *p = &d->probes[i];
                 if (!p->enabled || !p->probe->watch)
                         continue;
+                if (p->probe->packet_capture && d->sandboxed && !d->capture_kept) {
+                        say("probe %s: packet capture was not allowed at start-up; it needs a restart", p->probe->name);
+                        continue;
+                }
                 const struct tt_probe_config *pc = tt_config_probe(&d->setup->cfg, p->probe->name);
                 struct watch_userdata *w = calloc(1, sizeof(*w));
                 p->watch_ctx = calloc(1, sizeof(*p->watch_ctx));
                 if (!w || !p->watch_ctx) {
                         free(w);
+                        p->watch_ctx = mfree(p->watch_ctx);
                         say("probe %s: out of memory", p->probe->name);
                         continue;
                 }
@@ -810,10 +832,18 @@ static void watches_start(struct daemon *d) {
                         .userdata = w,
                         .probe_name = p->probe->name,
                 };
-                int r = p->probe->watch(p->watch_ctx, d->event);
-                if (r < 0)
+                int r = p->probe->watch(p->watch_ctx, d->event, &p->watch);
+                const char *note = p->watch_ctx->note;
+                if (r == -EOPNOTSUPP)
+                        say("probe %s: %s", p->probe->name, note[0] ? note : "not available here");
+                else if (r < 0) {
+                        if (note[0])
+                                say("probe %s: %s", p->probe->name, note);
                         probe_failed(d, p, r);
-                d->pinned = d->setup;
+                } else if (note[0])
+                        say("probe %s: %s", p->probe->name, note);
+                if (r < 0)
+                        watch_stop(p);
         }
 }
 
@@ -869,14 +899,16 @@ static void reload(struct daemon *d) {
                 sd_notify(false, "READY=1");
                 return;
         }
-        if (old != d->pinned)
-                setup_free(old);
+        /* The event probes hold the old setup's options. */
+        watches_stop(d);
+        setup_free(old);
         state_open(d);
         sinks_start(d);
         if (d->reload_failed)
                 self_event(d, &rule_reload_failed, TT_EVENT_CLEARED, "config", "the configuration loads again");
         d->reload_failed = false;
         probes_configure(d);
+        watches_start(d);
         /* A new catalog may match what the old one let pass: look again. */
         probes_scan_all(d);
         if ((r = evaluate(d)) < 0)
@@ -941,9 +973,7 @@ static void daemon_free(struct daemon *d) {
                 sd_event_source_disable_unref(d->probes[i].timer);
                 cache_clear(&d->probes[i]);
                 watched_clear(&d->probes[i]);
-                if (d->probes[i].watch_ctx)
-                        free(d->probes[i].watch_ctx->userdata);
-                free(d->probes[i].watch_ctx);
+                watch_stop(&d->probes[i]);
         }
         free(d->probes);
         sinks_free(d);
@@ -962,8 +992,6 @@ static void daemon_free(struct daemon *d) {
         if (d->netlink_fd >= 0)
                 close(d->netlink_fd);
         tt_buf_free(&d->buf);
-        if (d->pinned != d->setup)
-                setup_free(d->pinned);
         setup_free(d->setup);
         tt_root_close(&d->root);
         sd_event_unref(d->event);
@@ -1034,11 +1062,15 @@ int tt_daemon_run(const struct tt_daemon_args *a) {
         login_start(&d);
         probes_scan_all(&d);
         watches_start(&d);
-        /* Live capture is not wired yet (no watch probe opens AF_PACKET), so no raw sockets. */
-        if ((r = tt_sandbox_enter(&(const struct tt_sandbox_opts){ .other_users = true })) < 0) {
+        /* Capture privileges stay only when capture runs now, so a reload can reopen it. */
+        for (size_t i = 0; i < d.n_probes; i++)
+                d.capture_kept = d.capture_kept || (d.probes[i].probe->packet_capture && d.probes[i].watch);
+        if ((r = tt_sandbox_enter(&(const struct tt_sandbox_opts){ .capture = d.capture_kept, .other_users = true })) <
+            0) {
                 say("cannot enter the sandbox: %s", strerror(-r));
                 goto out;
         }
+        d.sandboxed = true;
         if ((r = evaluate(&d)) < 0)
                 say("evaluation failed: %s", strerror(-r));
 

@@ -5,11 +5,15 @@
  * CAP_NET_RAW; reading the open handles needs nothing. */
 #include <errno.h>
 #include <ifaddrs.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <systemd/sd-event.h>
 
 #include "config.h"
@@ -19,11 +23,14 @@
 
 /* Enough for the reassembly buffer's worth of a coalesced (GRO) segment. */
 #define LIVE_SNAPLEN (TT_FLOW_DIR_BYTES + 256)
-/* The filter passes little; a small ring is enough and costs little locked memory. */
-#define LIVE_BUFFER (1 << 20)
+/* The filter passes little: a 256 KiB ring holds hundreds of handshakes
+ * between two reads, and it is resident memory all the time. */
+#define LIVE_BUFFER (256 << 10)
 /* Frames read per wakeup, so one busy interface cannot starve the loop. */
 #define LIVE_BATCH 1024
 #define LIVE_LOCAL_MAX 64
+/* Capture handles (interfaces named in the config) and the address watch. */
+#define LIVE_SOURCES_MAX 65
 
 struct live_handle {
         pcap_t *pcap;
@@ -52,17 +59,25 @@ static int pcap_status_errno(int status) {
         }
 }
 
-int tt_netprobe_filter_compile(pcap_t *p, struct bpf_program *ret) {
-        if (pcap_datalink(p) != DLT_EN10MB)
-                return pcap_compile(p, ret, tt_netprobe_bpf, 1, PCAP_NETMASK_UNKNOWN) < 0 ? -EINVAL : 0;
-        /* libpcap's "vlan" shifts the offsets of everything after it: it comes last. */
+int tt_netprobe_filter_compile(pcap_t *p, bool skip_loopback, struct bpf_program *ret) {
         _cleanup_free_ char *expr = NULL;
-        if (asprintf(&expr, "(%s) or (vlan and (%s))", tt_netprobe_bpf, tt_netprobe_bpf) < 0)
+        int r;
+        if (pcap_datalink(p) == DLT_EN10MB)
+                /* libpcap's "vlan" shifts the offsets of everything after it: it comes last. */
+                r = asprintf(&expr, "(%s) or (vlan and (%s))", tt_netprobe_bpf, tt_netprobe_bpf);
+        else if (skip_loopback)
+                /* The kernel gives loopback ifindex 1 in every namespace (LOOPBACK_IFINDEX). */
+                r = asprintf(&expr, "not ifindex 1 and (%s)", tt_netprobe_bpf);
+        else
+                r = asprintf(&expr, "%s", tt_netprobe_bpf);
+        if (r < 0)
                 return -ENOMEM;
         return pcap_compile(p, ret, expr, 1, PCAP_NETMASK_UNKNOWN) < 0 ? -EINVAL : 0;
 }
 
-static int handle_open(const char *name, struct live_handle *ret, char *err, size_t err_size) {
+/* "any" (every interface, also those that come up later) reads Linux cooked
+ * v2 frames, whose interface index lets the filter leave loopback out. */
+static int handle_open(const char *name, bool skip_loopback, struct live_handle *ret, char *err, size_t err_size) {
         char errbuf[PCAP_ERRBUF_SIZE] = "";
         pcap_t *p = pcap_create(name, errbuf);
         if (!p) {
@@ -84,7 +99,12 @@ static int handle_open(const char *name, struct live_handle *ret, char *err, siz
                 r = pcap_status_errno(status);
                 goto fail;
         }
-        if (tt_netprobe_filter_compile(p, &prog) < 0 || pcap_setfilter(p, &prog) < 0 ||
+        if (skip_loopback && pcap_set_datalink(p, DLT_LINUX_SLL2) < 0) {
+                snprintf(err, err_size, "%s: %s", name, pcap_geterr(p));
+                r = -EINVAL;
+                goto fail;
+        }
+        if (tt_netprobe_filter_compile(p, skip_loopback, &prog) < 0 || pcap_setfilter(p, &prog) < 0 ||
             pcap_setnonblock(p, 1, errbuf) < 0) {
                 snprintf(err, err_size, "%s: %s", name, errbuf[0] ? errbuf : pcap_geterr(p));
                 r = -EINVAL;
@@ -105,59 +125,21 @@ fail:
         return r;
 }
 
-static bool name_listed(char (*names)[IFNAMSIZ], size_t n, const char *name) {
-        for (size_t i = 0; i < n; i++)
-                if (streq(names[i], name))
-                        return true;
-        return false;
-}
-
-/* Interfaces that are up and not loopback, each once. */
-static int default_interfaces(char (**ret)[IFNAMSIZ], size_t *ret_n) {
-        struct ifaddrs *ifa;
-        if (getifaddrs(&ifa) < 0)
-                return -errno;
-        size_t n = 0, cap = 0;
-        char(*names)[IFNAMSIZ] = NULL;
-        for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
-                if (!i->ifa_name || !(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK) ||
-                    strlen(i->ifa_name) >= IFNAMSIZ || name_listed(names, n, i->ifa_name))
-                        continue;
-                if (n == cap) {
-                        cap = cap ? 2 * cap : 8;
-                        char(*bigger)[IFNAMSIZ] = reallocarray(names, cap, IFNAMSIZ);
-                        if (!bigger) {
-                                free(names);
-                                freeifaddrs(ifa);
-                                return -ENOMEM;
-                        }
-                        names = bigger;
-                }
-                strscpy(names[n++], IFNAMSIZ, i->ifa_name);
-        }
-        freeifaddrs(ifa);
-        *ret = names;
-        *ret_n = n;
-        return 0;
-}
-
 int tt_netprobe_live_open(struct tt_netprobe *np, const char *const *ifaces, struct tt_netprobe_live **ret,
                           char *err, size_t err_size) {
-        _cleanup_free_ char(*found)[IFNAMSIZ] = NULL;
+        static const char *const any[] = { "any", NULL };
+        bool has_any = false, has_loopback = false;
         size_t n = 0;
-        int r;
         err[0] = '\0';
-        if (ifaces && ifaces[0]) {
-                while (ifaces[n])
-                        n++;
-        } else if ((r = default_interfaces(&found, &n)) < 0) {
-                snprintf(err, err_size, "cannot list the interfaces: %s", strerror(-r));
-                return r;
+        if (!ifaces || !ifaces[0])
+                ifaces = any;
+        for (; ifaces[n]; n++) {
+                has_any = has_any || streq(ifaces[n], "any");
+                has_loopback = has_loopback || if_nametoindex(ifaces[n]) == 1;
         }
-        if (n == 0) {
-                snprintf(err, err_size, "no interface is up");
-                return -ENODEV;
-        }
+        /* "any" covers every other name listed. */
+        if (has_any)
+                n = 1;
         struct tt_netprobe_live *l = calloc(1, sizeof(*l) + n * sizeof(struct live_handle));
         if (!l)
                 return -ENOMEM;
@@ -166,8 +148,8 @@ int tt_netprobe_live_open(struct tt_netprobe *np, const char *const *ifaces, str
         int first_error = 0;
         for (size_t i = 0; i < n; i++) {
                 char msg[PCAP_ERRBUF_SIZE + IFNAMSIZ + 8];
-                const char *name = found ? found[i] : ifaces[i];
-                r = handle_open(name, &l->h[l->n], msg, sizeof(msg));
+                const char *name = has_any ? "any" : ifaces[i];
+                int r = handle_open(name, has_any && !has_loopback, &l->h[l->n], msg, sizeof(msg));
                 if (r >= 0) {
                         l->n++;
                         continue;
@@ -233,29 +215,23 @@ void tt_netprobe_live_free(struct tt_netprobe_live *l) {
 
 /* --- the probe: the daemon's watch ------------------------------------------------------------ */
 
-/* What the event sources share; the last one destroyed frees it. */
+/* What pcap_watch() hands the daemon: the capture, its event sources, and a
+ * netlink socket that says when this host's addresses change. */
 struct watch {
         struct tt_probe_ctx *ctx;
         struct tt_netprobe *np;
         struct tt_netprobe_live *live;
-        unsigned refs;
+        int netlink_fd;
+        size_t n_sources;
+        sd_event_source *sources[LIVE_SOURCES_MAX];
 };
-
-static void watch_unref(void *userdata) {
-        struct watch *w = userdata;
-        if (--w->refs > 0)
-                return;
-        tt_netprobe_live_free(w->live);
-        tt_netprobe_free(w->np);
-        free(w);
-}
 
 static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         struct watch *w = userdata;
         int r = tt_netprobe_live_dispatch(w->live, fd);
         if (r < 0 || (revents & (EPOLLERR | EPOLLHUP))) {
                 /* An interface that went away stays closed until the probe is
-                 * opened again; the others go on. */
+                 * opened again (reload); the others go on. */
                 snprintf(w->ctx->note, sizeof(w->ctx->note), "capture stopped on an interface: %s",
                          strerror(r < 0 ? -r : ENETDOWN));
                 sd_event_source_set_enabled(s, SD_EVENT_OFF);
@@ -330,8 +306,69 @@ static int interfaces_option(struct tt_probe_ctx *ctx, const char **names, size_
         return 0;
 }
 
-static int pcap_watch(struct tt_probe_ctx *ctx, sd_event *e) {
-        const char *names[65];
+/* Local follows the host's addresses, so a laptop that moves to another
+ * network still tells its own side of a connection from the far one. */
+static void local_refresh(struct watch *w) {
+        struct tt_cidr local[LIVE_LOCAL_MAX];
+        size_t n = local_ranges(w->ctx->config, local, ELEMENTSOF(local));
+        if (n > 0)
+                (void) tt_netprobe_set_local(w->np, local, n);
+}
+
+static int on_address_change(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        char buf[8192];
+        bool any = false;
+        while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+                any = true;
+        if (any)
+                local_refresh(userdata);
+        return 0;
+}
+
+static int address_watch_open(void) {
+        struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR };
+        int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+        if (fd < 0)
+                return -errno;
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+static void pcap_unwatch(void *handle) {
+        struct watch *w = handle;
+        if (!w)
+                return;
+        for (size_t i = 0; i < w->n_sources; i++)
+                sd_event_source_disable_unref(w->sources[i]);
+        if (w->netlink_fd >= 0)
+                close(w->netlink_fd);
+        tt_netprobe_live_free(w->live);
+        tt_netprobe_free(w->np);
+        free(w);
+}
+
+static int watch_add(struct watch *w, sd_event *e, int fd, sd_event_io_handler_t handler) {
+        if (w->n_sources == ELEMENTSOF(w->sources))
+                return -E2BIG;
+        sd_event_source *s;
+        int r = sd_event_add_io(e, &s, fd, EPOLLIN, handler, w);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_description(s, "pcap");
+        w->sources[w->n_sources++] = s;
+        return 0;
+}
+
+static int pcap_watch(struct tt_probe_ctx *ctx, sd_event *e, void **ret_watch) {
+        if (ctx->root && !ctx->root->live) {
+                snprintf(ctx->note, sizeof(ctx->note), "no live capture under --root: it would capture this host");
+                return -EOPNOTSUPP;
+        }
+        const char *names[LIVE_SOURCES_MAX];
         size_t n_names;
         int r = interfaces_option(ctx, names, ELEMENTSOF(names), &n_names);
         if (r < 0)
@@ -340,7 +377,7 @@ static int pcap_watch(struct tt_probe_ctx *ctx, sd_event *e) {
         if (!w)
                 return -ENOMEM;
         w->ctx = ctx;
-        w->refs = 1;
+        w->netlink_fd = -1;
         struct tt_cidr local[LIVE_LOCAL_MAX];
         const struct tt_netprobe_config cfg = {
                 .local = local,
@@ -353,28 +390,25 @@ static int pcap_watch(struct tt_probe_ctx *ctx, sd_event *e) {
             (r = tt_netprobe_live_open(w->np, n_names ? names : NULL, &w->live, err, sizeof(err))) < 0) {
                 if (r != -ENOMEM)
                         snprintf(ctx->note, sizeof(ctx->note), "%s", err);
-                watch_unref(w);
+                pcap_unwatch(w);
                 return r;
         }
         if (err[0])
                 snprintf(ctx->note, sizeof(ctx->note), "%s", err);
-        int fds[64];
+        int fds[LIVE_SOURCES_MAX - 1];
         size_t n = MIN(tt_netprobe_live_fds(w->live, fds, ELEMENTSOF(fds)), ELEMENTSOF(fds));
-        for (size_t i = 0; i < n; i++) {
-                sd_event_source *s;
-                if ((r = sd_event_add_io(e, &s, fds[i], EPOLLIN, on_readable, w)) < 0)
-                        break;
-                w->refs++;
-                /* The loop owns the source; freeing the loop closes the capture. */
-                (void) sd_event_source_set_destroy_callback(s, watch_unref);
-                (void) sd_event_source_set_description(s, "pcap");
-                r = sd_event_source_set_floating(s, true);
-                sd_event_source_unref(s);
-                if (r < 0)
-                        break;
+        for (size_t i = 0; i < n && r >= 0; i++)
+                r = watch_add(w, e, fds[i], on_readable);
+        /* Without address changes the local ranges stay as they were at start. */
+        bool follow = !(ctx->config && ctx->config->network.local.n > 0);
+        if (r >= 0 && follow && (w->netlink_fd = address_watch_open()) >= 0)
+                r = watch_add(w, e, w->netlink_fd, on_address_change);
+        if (r < 0) {
+                pcap_unwatch(w);
+                return r;
         }
-        watch_unref(w);
-        return r < 0 ? r : 0;
+        *ret_watch = w;
+        return 0;
 }
 
 static const char *const pcap_options[] = { "interfaces", NULL };
@@ -384,4 +418,6 @@ const struct tt_probe tt_probe_pcap = {
         .options = pcap_options,
         .default_enabled = true,
         .watch = pcap_watch,
+        .unwatch = pcap_unwatch,
+        .packet_capture = true,
 };

@@ -49,30 +49,34 @@ static const char *const default_local[] = {
         "fc00::/7",   "fe80::/10",     "::1/128",
 };
 
+int tt_netprobe_set_local(struct tt_netprobe *np, const struct tt_cidr *local, size_t n) {
+        struct tt_cidr *v = calloc(n ? n : ELEMENTSOF(default_local), sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        if (n)
+                memcpy(v, local, n * sizeof(*v));
+        else
+                for (size_t i = 0; i < ELEMENTSOF(default_local); i++)
+                        n += tt_cidr_parse(default_local[i], &v[n]) >= 0;
+        free(np->local);
+        np->local = v;
+        np->n_local = n;
+        return 0;
+}
+
 int tt_netprobe_new(struct tt_probe_ctx *ctx, const struct tt_netprobe_config *cfg, struct tt_netprobe **ret) {
         struct tt_netprobe *np = calloc(1, sizeof(*np));
         if (!np)
                 return -ENOMEM;
         np->ctx = ctx;
-        size_t n = cfg->n_local ? cfg->n_local : ELEMENTSOF(default_local);
-        np->local = calloc(n, sizeof(struct tt_cidr));
-        int r = -ENOMEM;
-        if (!np->local)
-                goto fail;
-        for (size_t i = 0; i < n; i++) {
-                if (cfg->n_local)
-                        np->local[i] = cfg->local[i];
-                else if ((r = tt_cidr_parse(default_local[i], &np->local[i])) < 0)
-                        goto fail;
+        int r;
+        if ((r = tt_netprobe_set_local(np, cfg->local, cfg->n_local)) < 0 ||
+            (r = tt_flow_table_new(&cfg->flows, &np->flows)) < 0 || (r = tt_dnscache_new(4096, &np->names)) < 0) {
+                tt_netprobe_free(np);
+                return r;
         }
-        np->n_local = n;
-        if ((r = tt_flow_table_new(&cfg->flows, &np->flows)) < 0 || (r = tt_dnscache_new(4096, &np->names)) < 0)
-                goto fail;
         *ret = np;
         return 0;
-fail:
-        tt_netprobe_free(np);
-        return r;
 }
 
 void tt_netprobe_free(struct tt_netprobe *np) {

@@ -25,6 +25,8 @@ struct tt_netprobe_config {
 
 int tt_netprobe_new(struct tt_probe_ctx *ctx, const struct tt_netprobe_config *cfg, struct tt_netprobe **ret);
 void tt_netprobe_free(struct tt_netprobe *np);
+/* Replaces the local ranges (the host's addresses changed). */
+int tt_netprobe_set_local(struct tt_netprobe *np, const struct tt_cidr *local, size_t n);
 
 /* One frame with its capture time. Malformed frames are counted, never fatal. */
 int tt_netprobe_frame(struct tt_netprobe *np, int linktype, const uint8_t *data, size_t caplen, usec_t ts);
@@ -44,15 +46,16 @@ usec_t tt_netprobe_clock(void *np);
  * data costs nothing (see the comment in pcap.c). */
 extern const char tt_netprobe_bpf[];
 /* tt_netprobe_bpf compiled for p's link type; on Ethernet it also looks
- * behind an 802.1Q tag the NIC left in the frame. 0, -ENOMEM, or -EINVAL
- * (pcap_geterr(p) says why). */
+ * behind an 802.1Q tag the NIC left in the frame; on Linux cooked v2 it can
+ * leave loopback out. 0, -ENOMEM, or -EINVAL (pcap_geterr(p) says why). */
 struct pcap;
 struct bpf_program;
-int tt_netprobe_filter_compile(struct pcap *p, struct bpf_program *ret);
+int tt_netprobe_filter_compile(struct pcap *p, bool skip_loopback, struct bpf_program *ret);
 
-/* Live capture (pcap-live.c): a handle per interface (ifaces NULL: every
- * interface that is up and not loopback; "any": Linux's all-interfaces
- * device), each with tt_netprobe_filter_compile()'s kernel filter, non-blocking, in
+/* Live capture (pcap-live.c): a handle per interface named, or one on
+ * Linux's "any" device when ifaces is NULL or names "any" (every interface,
+ * also those that come up later, loopback only when it is named too), each
+ * with tt_netprobe_filter_compile()'s kernel filter, non-blocking, in
  * immediate mode. Interfaces that cannot be opened are named in err; it is an
  * error only when none can. Needs CAP_NET_RAW. */
 struct tt_netprobe_live;
@@ -65,6 +68,3 @@ size_t tt_netprobe_live_fds(const struct tt_netprobe_live *l, int *fds, size_t m
 int tt_netprobe_live_dispatch(struct tt_netprobe_live *l, int fd);
 void tt_netprobe_live_free(struct tt_netprobe_live *l);
 
-/* The probe the daemon runs: no scan; watch() opens capture (option
- * "interfaces") and adds its fds to the event loop, which then owns it. */
-extern const struct tt_probe tt_probe_pcap;

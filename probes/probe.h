@@ -37,8 +37,16 @@ struct tt_probe {
         /* Option keys this probe accepts besides enabled/interval. */
         const char *const *options;
         bool default_enabled;
-        int (*scan)(struct tt_probe_ctx *ctx);                 /* one pass */
-        int (*watch)(struct tt_probe_ctx *ctx, sd_event *e);   /* optional: event fds */
+        int (*scan)(struct tt_probe_ctx *ctx); /* one pass */
+        /* Optional: event fds added to e, observations emitted as they come.
+         * *ret_watch is what unwatch() takes to stop (reload, exit); ctx
+         * lives until then. -EOPNOTSUPP: not available here (ctx->note says
+         * why), which is not a failure. */
+        int (*watch)(struct tt_probe_ctx *ctx, sd_event *e, void **ret_watch);
+        void (*unwatch)(void *watch);
+        /* watch() opens packet sockets (CAP_NET_RAW): the daemon keeps that
+         * privilege after start-up only when such a probe is enabled then. */
+        bool packet_capture;
         /* The daemon scans again (debounced) when udev reports a device of one
          * of these subsystems added, removed or changed; NULL-terminated. */
         const char *const *udev_subsystems;
@@ -64,3 +72,4 @@ extern const struct tt_probe tt_probe_route;
 extern const struct tt_probe tt_probe_resolver;
 extern const struct tt_probe tt_probe_session;
 extern const struct tt_probe tt_probe_netctx;
+extern const struct tt_probe tt_probe_pcap;

@@ -7,7 +7,7 @@
 const struct tt_probe *const tt_probes[] = {
         &tt_probe_process, &tt_probe_socket, &tt_probe_package, &tt_probe_unit, &tt_probe_path, &tt_probe_input,
         &tt_probe_usb,     &tt_probe_drm,    &tt_probe_netif,   &tt_probe_route, &tt_probe_resolver,
-        &tt_probe_session, &tt_probe_netctx,
+        &tt_probe_session, &tt_probe_netctx, &tt_probe_pcap,
         NULL,
 };
 

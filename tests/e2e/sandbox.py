@@ -33,7 +33,7 @@ if arch not in SYSCALLS:
 NR = SYSCALLS[arch]
 
 CAP_DAC_READ_SEARCH, CAP_NET_RAW, CAP_SYS_PTRACE = 2, 13, 19
-# Live capture is not wired into the daemon yet, so it keeps no CAP_NET_RAW.
+# Under --root there is no live capture, so no CAP_NET_RAW (daemon_sessions.py checks it is kept live).
 DAEMON_CAPS = (1 << CAP_DAC_READ_SEARCH) | (1 << CAP_SYS_PTRACE)
 
 

@@ -16,7 +16,10 @@
 enum frame_link {
         FRAME_ETHERNET, /* DLT_EN10MB */
         FRAME_SLL,      /* DLT_LINUX_SLL */
+        FRAME_SLL2,     /* DLT_LINUX_SLL2, interface index FRAME_SLL2_IFINDEX */
 };
+
+#define FRAME_SLL2_IFINDEX 2
 
 struct frame {
         uint8_t b[FRAME_MAX];
@@ -36,6 +39,15 @@ static inline void frame_put32(uint8_t *p, uint32_t v) {
 /* The link header for an IP packet of the given family; returns its length. */
 static inline size_t frame_link_header(uint8_t *b, enum frame_link link, int family) {
         uint16_t type = family == AF_INET6 ? 0x86dd : 0x0800;
+        if (link == FRAME_SLL2) {
+                memset(b, 0, 20);
+                frame_put16(b, type);
+                frame_put32(b + 4, FRAME_SLL2_IFINDEX);
+                frame_put16(b + 8, 1);         /* ARPHRD_ETHER */
+                b[11] = 6;                     /* address length */
+                memcpy(b + 12, "\x02\x00\x00\x00\x00\x02", 6);
+                return 20;
+        }
         if (link == FRAME_SLL) {
                 memset(b, 0, 16);
                 frame_put16(b + 2, 1);         /* ARPHRD_ETHER */

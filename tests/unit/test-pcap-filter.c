@@ -21,10 +21,10 @@
 
 static const int linktypes[] = { DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW };
 
-static pcap_t *dead_compiled(int linktype, struct bpf_program *prog) {
+static pcap_t *dead_compiled(int linktype, bool skip_loopback, struct bpf_program *prog) {
         pcap_t *p = pcap_open_dead(linktype, 65535);
         assert_non_null(p);
-        if (tt_netprobe_filter_compile(p, prog) < 0)
+        if (tt_netprobe_filter_compile(p, skip_loopback, prog) < 0)
                 fail_msg("linktype %d: %s", linktype, pcap_geterr(p));
         return p;
 }
@@ -32,7 +32,7 @@ static pcap_t *dead_compiled(int linktype, struct bpf_program *prog) {
 static void test_compiles(void **state) {
         for (size_t i = 0; i < ELEMENTSOF(linktypes); i++) {
                 struct bpf_program prog;
-                pcap_t *p = dead_compiled(linktypes[i], &prog);
+                pcap_t *p = dead_compiled(linktypes[i], false, &prog);
                 /* Unoptimised too: the kernel gets what libpcap makes either way. */
                 struct bpf_program plain;
                 assert_int_equal(pcap_compile(p, &plain, tt_netprobe_bpf, 0, PCAP_NETMASK_UNKNOWN), 0);
@@ -106,9 +106,9 @@ static size_t cases(enum frame_link link, const char *a, const char *b, struct v
         return n;
 }
 
-static void check_cases(int linktype, enum frame_link link) {
+static void check_cases(int linktype, enum frame_link link, bool skip_loopback) {
         struct bpf_program prog;
-        pcap_t *p = dead_compiled(linktype, &prog);
+        pcap_t *p = dead_compiled(linktype, skip_loopback, &prog);
         static struct verdict v[64];
         const char *const pairs[][2] = { { "192.168.50.10", "203.0.113.9" }, { "2001:db8::10", "2001:db8:1::9" } };
         for (size_t k = 0; k < ELEMENTSOF(pairs); k++) {
@@ -123,17 +123,40 @@ static void check_cases(int linktype, enum frame_link link) {
 }
 
 static void test_ethernet(void **state) {
-        check_cases(DLT_EN10MB, FRAME_ETHERNET);
+        check_cases(DLT_EN10MB, FRAME_ETHERNET, false);
 }
 
 static void test_cooked(void **state) {
-        check_cases(DLT_LINUX_SLL, FRAME_SLL);
+        check_cases(DLT_LINUX_SLL, FRAME_SLL, false);
+}
+
+/* Linux's "any" device in cooked v2: the same verdicts on other
+ * interfaces; on loopback (ifindex 1) nothing passes when it is left out. */
+static void test_cooked_v2(void **state) {
+        check_cases(DLT_LINUX_SLL2, FRAME_SLL2, false);
+        check_cases(DLT_LINUX_SLL2, FRAME_SLL2, true);
+        struct bpf_program with, without;
+        pcap_t *p = dead_compiled(DLT_LINUX_SLL2, false, &with);
+        pcap_t *q = dead_compiled(DLT_LINUX_SLL2, true, &without);
+        static struct verdict v[64];
+        size_t n = cases(FRAME_SLL2, "127.0.0.1", "127.0.0.53", v);
+        for (size_t i = 0; i < n; i++) {
+                frame_put32(v[i].f.b + 4, 1);
+                if (passes(&with, &v[i].f) != v[i].pass)
+                        fail_msg("loopback kept: %s should %s", v[i].what, v[i].pass ? "pass" : "be dropped");
+                if (passes(&without, &v[i].f))
+                        fail_msg("loopback left out: %s should be dropped", v[i].what);
+        }
+        pcap_freecode(&with);
+        pcap_freecode(&without);
+        pcap_close(p);
+        pcap_close(q);
 }
 
 /* A tag the NIC did not strip: the same verdicts behind it. */
 static void test_vlan(void **state) {
         struct bpf_program prog;
-        pcap_t *p = dead_compiled(DLT_EN10MB, &prog);
+        pcap_t *p = dead_compiled(DLT_EN10MB, false, &prog);
         static struct verdict v[64];
         size_t n = cases(FRAME_ETHERNET, "192.168.50.10", "203.0.113.9", v);
         for (size_t i = 0; i < n; i++) {
@@ -150,7 +173,7 @@ static void test_vlan(void **state) {
 
 static void test_arp(void **state) {
         struct bpf_program prog;
-        pcap_t *p = dead_compiled(DLT_EN10MB, &prog);
+        pcap_t *p = dead_compiled(DLT_EN10MB, false, &prog);
         struct frame f = { .len = 42 };
         memcpy(f.b, "\xff\xff\xff\xff\xff\xff\x02\x00\x00\x00\x00\x02\x08\x06", 14);
         memcpy(f.b + 14, "\x00\x01\x08\x00\x06\x04\x00\x01", 8);
@@ -203,7 +226,7 @@ static void read_capture(const char *name, bool filtered, struct seen *s) {
         if (!p)
                 fail_msg("%s: %s", path, err);
         struct bpf_program prog;
-        if (tt_netprobe_filter_compile(p, &prog) < 0)
+        if (tt_netprobe_filter_compile(p, false, &prog) < 0)
                 fail_msg("%s: %s", name, pcap_geterr(p));
         struct tt_probe_ctx ctx = { .emit = collect, .userdata = s, .probe_name = "pcap" };
         const struct tt_netprobe_config cfg = { .flows = { 1024, 1 << 20, 300 * 1000000ULL } };
@@ -264,6 +287,7 @@ int main(void) {
                 cmocka_unit_test(test_compiles),
                 cmocka_unit_test(test_ethernet),
                 cmocka_unit_test(test_cooked),
+                cmocka_unit_test(test_cooked_v2),
                 cmocka_unit_test(test_vlan),
                 cmocka_unit_test(test_arp),
                 cmocka_unit_test(test_captures_lose_nothing),

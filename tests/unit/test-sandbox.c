@@ -285,6 +285,8 @@ static int probes_run(int out, void *arg) {
         if (tt_root_open(pr->root, &root) < 0)
                 return 3;
         for (size_t i = 0; tt_probes[i]; i++) {
+                if (!tt_probes[i]->scan)
+                        continue; /* event probes: capture in the sandbox is e2e/daemon_sessions.py */
                 struct tt_probe_ctx ctx = {
                         .root = &root, .config = pr->cfg, .emit = emit_line, .userdata = &out,
                         .probe_name = tt_probes[i]->name,
