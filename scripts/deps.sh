@@ -11,7 +11,7 @@ TT_BUILD_PACKAGES=(
 TT_TEST_PACKAGES=(
         python3 python3-scapy python3-yaml tshark tcpdump tcpreplay umockdev libumockdev-dev iproute2
         openssl postgresql rsyslog rsyslog-pgsql
-        python3-cryptography x11vnc xvfb xrdp freerdp2-x11 avahi-daemon avahi-utils
+        python3-cryptography x11vnc xvfb xrdp freerdp2-x11 vncsnapshot avahi-daemon avahi-utils
         libmaxmind-db-writer-perl time
         strace gdb usbutils time rpm lintian debhelper fakeroot dpkg-dev
         rsyslog-gnutls rsyslog-relp python3-gi gir1.2-umockdev-1.0 util-linux

@@ -313,8 +313,9 @@ class Daemon:
         with open(self.config, "w") as f:
             f.write(text)
 
-    def start(self, foreground=True, wait=True, extra=()):
-        args = [self.telltale, "daemon", "--config", self.config, "--root", self.root, *extra]
+    def start(self, foreground=True, wait=True, extra=(), wrap=()):
+        """wrap: a command the daemon runs under (ip netns exec NS, which execs it: same pid)."""
+        args = [*wrap, self.telltale, "daemon", "--config", self.config, "--root", self.root, *extra]
         if foreground:
             args.append("--foreground")
         self.n_notify = len(self.notify.poll())

@@ -1,8 +1,9 @@
 """Network namespaces for the pcap tests (a helper module, not a test).
 
 A "lab": namespaces joined by veth pairs, processes started inside them,
-tcpdump capturing on one interface. Everything is torn down on exit, and
-traffic never leaves the namespaces the lab created.
+tcpdump capturing on one interface, and real servers to talk to (Servers:
+x11vnc under Xvfb, xrdp, avahi-daemon, openssl s_server). Everything is torn
+down on exit, and traffic never leaves the namespaces the lab created.
 
 Without root, tests that need a lab skip (exit 77) and say why; as root
 (CI), failing to build one is a failure, never a silent pass.
@@ -11,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 
@@ -137,3 +139,83 @@ def wait_port(lab, ns, port, timeout=15, proto="tcp"):
             return
         time.sleep(0.1)
     raise RuntimeError(f"nothing listens on {ns} port {port}")
+
+
+AVAHI_CONF = """[server]
+host-name={host}
+domain-name=local
+use-ipv4=yes
+use-ipv6=no
+enable-dbus=no
+allow-interfaces=lan0
+[publish]
+publish-hinfo=no
+publish-workstation=no
+"""
+
+SERVICE = """<?xml version="1.0" standalone='no'?>
+<!DOCTYPE service-group SYSTEM "avahi-service.dtd">
+<service-group>
+  <name>{name}</name>
+  <service><type>{type}</type><port>{port}</port><txt-record>{txt}</txt-record></service>
+</service-group>
+"""
+
+
+class Servers:
+    def __init__(self, lab, tmp):
+        self.lab, self.tmp = lab, tmp
+
+    def xvfb(self, ns):
+        """An X server; returns its display once it accepts clients."""
+        p = self.lab.start(ns, ["Xvfb", "-displayfd", "1", "-nolisten", "tcp", "-screen", "0", "800x600x24"])
+        display = p.stdout.readline().decode().strip()
+        if not display.isdigit():
+            raise RuntimeError(f"Xvfb did not start: {p.stderr.read1(4096).decode(errors='replace')}")
+        return ":" + display
+
+    def desktop(self, ns):
+        """x11vnc on an Xvfb screen, and xrdp; logs and pid files in the namespace's own tmpfs."""
+        display = self.xvfb(ns)
+        self.lab.start(ns, ["x11vnc", "-display", display, "-rfbport", "5900", "-forever", "-shared", "-nopw",
+                            "-quiet", "-norc"])
+        self.lab.start(ns, ["sh", "-c", "mount -t tmpfs tmpfs /var/log && mkdir -p /run/xrdp && "
+                                        "mount -t tmpfs tmpfs /run/xrdp && exec xrdp --nodaemon"])
+        wait_port(self.lab, ns, 5900)
+        wait_port(self.lab, ns, 3389)
+
+    def avahi(self, ns, host, name, stype, port, txt):
+        d = tempfile.mkdtemp(dir=self.tmp)
+        os.mkdir(os.path.join(d, "services"))
+        with open(os.path.join(d, "avahi.conf"), "w") as f:
+            f.write(AVAHI_CONF.format(host=host))
+        with open(os.path.join(d, "services", "x.service"), "w") as f:
+            f.write(SERVICE.format(name=name, type=stype, port=port, txt=txt))
+        p = self.lab.start(ns, ["sh", "-c", f"mkdir -p /run/avahi-daemon && mount -t tmpfs tmpfs /run/avahi-daemon && "
+                                            f"mount --bind {d}/services /etc/avahi/services && "
+                                            f"exec avahi-daemon -f {d}/avahi.conf --no-drop-root --no-chroot "
+                                            f"--no-rlimits --no-proc-title"])
+        deadline = time.time() + 20
+        log = b""
+        while time.time() < deadline and b"successfully established" not in log:
+            line = p.stderr.readline()
+            if not line:
+                break
+            log += line
+        if b"successfully established" not in log:
+            raise RuntimeError(f"avahi-daemon did not publish: {log.decode(errors='replace')[-800:]}")
+        time.sleep(1.5)  # the announcements follow the probes
+        return p
+
+    def tls_server(self, ns, subject, port=443):
+        cert, key = os.path.join(self.tmp, f"cert-{port}.pem"), os.path.join(self.tmp, f"key-{port}.pem")
+        run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", subject,
+                        "-keyout", key, "-out", cert])
+        p = self.lab.start(ns, ["openssl", "s_server", "-accept", str(port), "-cert", cert, "-key", key, "-alpn",
+                                "http/1.1"], stdin=subprocess.PIPE)  # EOF on stdin would end its sessions
+        wait_port(self.lab, ns, port)
+        return p
+
+    def tls_visit(self, ns, addr, sni, version, port=443):
+        self.lab.sh(ns, f"openssl s_client -connect {addr}:{port} {version} -servername {sni} -alpn h2,http/1.1 "
+                        f"</dev/null", timeout=30)

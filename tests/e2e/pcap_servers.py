@@ -34,7 +34,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pcap_netns  # noqa: E402
@@ -51,27 +50,6 @@ assert banner.startswith(b"RFB "), banner
 s.sendall(banner)
 print(s.recv(64))
 """
-
-AVAHI_CONF = """[server]
-host-name={host}
-domain-name=local
-use-ipv4=yes
-use-ipv6=no
-enable-dbus=no
-allow-interfaces=lan0
-[publish]
-publish-hinfo=no
-publish-workstation=no
-"""
-
-SERVICE = """<?xml version="1.0" standalone='no'?>
-<!DOCTYPE service-group SYSTEM "avahi-service.dtd">
-<service-group>
-  <name>{name}</name>
-  <service><type>{type}</type><port>{port}</port><txt-record>{txt}</txt-record></service>
-</service-group>
-"""
-
 
 def fail(msg):
     print("FAIL: " + msg)
@@ -103,65 +81,6 @@ def has_evidence(findings, **want):
     return any(all(str(e.get(k)) == str(v) for k, v in want.items()) for f in findings for e in f["evidence"])
 
 
-class Servers:
-    def __init__(self, lab, tmp):
-        self.lab, self.tmp = lab, tmp
-
-    def xvfb(self, ns):
-        """An X server; returns its display once it accepts clients."""
-        p = self.lab.start(ns, ["Xvfb", "-displayfd", "1", "-nolisten", "tcp", "-screen", "0", "800x600x24"])
-        display = p.stdout.readline().decode().strip()
-        if not display.isdigit():
-            raise RuntimeError(f"Xvfb did not start: {p.stderr.read1(4096).decode(errors='replace')}")
-        return ":" + display
-
-    def desktop(self, ns):
-        """x11vnc on an Xvfb screen, and xrdp; logs and pid files in the namespace's own tmpfs."""
-        display = self.xvfb(ns)
-        self.lab.start(ns, ["x11vnc", "-display", display, "-rfbport", "5900", "-forever", "-shared", "-nopw",
-                            "-quiet", "-norc"])
-        self.lab.start(ns, ["sh", "-c", "mount -t tmpfs tmpfs /var/log && mkdir -p /run/xrdp && "
-                                        "mount -t tmpfs tmpfs /run/xrdp && exec xrdp --nodaemon"])
-        pcap_netns.wait_port(self.lab, ns, 5900)
-        pcap_netns.wait_port(self.lab, ns, 3389)
-
-    def avahi(self, ns, host, name, stype, port, txt):
-        d = tempfile.mkdtemp(dir=self.tmp)
-        os.mkdir(os.path.join(d, "services"))
-        with open(os.path.join(d, "avahi.conf"), "w") as f:
-            f.write(AVAHI_CONF.format(host=host))
-        with open(os.path.join(d, "services", "x.service"), "w") as f:
-            f.write(SERVICE.format(name=name, type=stype, port=port, txt=txt))
-        p = self.lab.start(ns, ["sh", "-c", f"mkdir -p /run/avahi-daemon && mount -t tmpfs tmpfs /run/avahi-daemon && "
-                                            f"mount --bind {d}/services /etc/avahi/services && "
-                                            f"exec avahi-daemon -f {d}/avahi.conf --no-drop-root --no-chroot "
-                                            f"--no-rlimits --no-proc-title"])
-        deadline = time.time() + 20
-        log = b""
-        while time.time() < deadline and b"successfully established" not in log:
-            line = p.stderr.readline()
-            if not line:
-                break
-            log += line
-        if b"successfully established" not in log:
-            raise RuntimeError(f"avahi-daemon did not publish: {log.decode(errors='replace')[-800:]}")
-        time.sleep(1.5)  # the announcements follow the probes
-        return p
-
-    def tls_server(self, ns, subject, port=443):
-        cert, key = os.path.join(self.tmp, f"cert-{port}.pem"), os.path.join(self.tmp, f"key-{port}.pem")
-        pcap_netns.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", subject,
-                        "-keyout", key, "-out", cert])
-        p = self.lab.start(ns, ["openssl", "s_server", "-accept", str(port), "-cert", cert, "-key", key, "-alpn",
-                                "http/1.1"], stdin=subprocess.PIPE)  # EOF on stdin would end its sessions
-        pcap_netns.wait_port(self.lab, ns, port)
-        return p
-
-    def tls_visit(self, ns, addr, sni, version, port=443):
-        self.lab.sh(ns, f"openssl s_client -connect {addr}:{port} {version} -servername {sni} -alpn h2,http/1.1 "
-                        f"</dev/null", timeout=30)
-
-
 def inbound(lab, srv, telltale, tmp, client_ns, target, name):
     path = os.path.join(tmp, f"{name}.pcap")
     cap = lab.capture(srv.lap, "any", path)
@@ -182,7 +101,7 @@ def main():
         sys.exit(f"FAIL: missing {', '.join(missing)} (scripts/deps.sh installs them)")
     with tempfile.TemporaryDirectory(prefix="tt-pcap-servers-") as tmp, pcap_netns.Lab("sv") as lab:
         os.chmod(tmp, 0o755)  # tcpdump writes as its own user
-        srv = Servers(lab, tmp)
+        srv = pcap_netns.Servers(lab, tmp)
         srv.lap, out, lan = lab.ns("lap"), lab.ns("out"), lab.ns("lan")
         lab.link(srv.lap, "lap0", [f"{LAPTOP}/24"], out, "out0", [f"{OUTSIDE}/24"])
         lab.link(srv.lap, "lap1", [f"{LAPTOP_LAN}/24"], lan, "lan0", [f"{DEVICE}/24"])
