@@ -749,6 +749,14 @@ struct watch_userdata {
         struct probe_run *p;
 };
 
+/* Keeps the order of last sight: the entry moves to the end. */
+static void watched_touch(struct probe_run *p, size_t i, usec_t now) {
+        struct watched w = p->watched[i];
+        w.seen = now;
+        memmove(p->watched + i, p->watched + i + 1, (p->n_watched - i - 1) * sizeof(*p->watched));
+        p->watched[p->n_watched - 1] = w;
+}
+
 /* An event probe saw something: kept if it matches, refreshed if it was
  * seen before, and evaluated after the usual short delay. */
 static int watch_emit(void *userdata, const char *probe, const struct tt_observation *o) {
@@ -762,11 +770,9 @@ static int watch_emit(void *userdata, const char *probe, const struct tt_observa
         size_t i;
         for (i = 0; i < p->n_watched && !evidence_same(&p->watched[i].obs, o); i++)
                 ;
-        struct watched fresh = { .seen = now };
-        if (i < p->n_watched) {
-                fresh.obs = p->watched[i].obs;
-        } else {
-                if ((r = tt_evidence_copy(&fresh.obs, probe, o)) < 0)
+        if (i == p->n_watched) {
+                struct tt_evidence copy;
+                if ((r = tt_evidence_copy(&copy, probe, o)) < 0)
                         return r;
                 if (p->n_watched == CACHE_MAX) {
                         /* A flood pushes out the oldest. */
@@ -775,16 +781,15 @@ static int watch_emit(void *userdata, const char *probe, const struct tt_observa
                 } else {
                         struct watched *v = realloc(p->watched, (p->n_watched + 1) * sizeof(*v));
                         if (!v) {
-                                tt_evidence_free(&fresh.obs);
+                                tt_evidence_free(&copy);
                                 return -ENOMEM;
                         }
                         p->watched = v;
                         i = p->n_watched++;
                 }
+                p->watched[i].obs = copy;
         }
-        /* Keep the order of last sight: move it to the end. */
-        memmove(p->watched + i, p->watched + i + 1, (p->n_watched - i - 1) * sizeof(*p->watched));
-        p->watched[p->n_watched - 1] = fresh;
+        watched_touch(p, i, now);
         rescan_soon(w->d);
         return 0;
 }
@@ -804,6 +809,21 @@ static void watches_stop(struct daemon *d) {
 }
 
 /* Event probes start with the current setup; a reload stops and starts them again. */
+/* A session still carries traffic: what was seen of it stays (its finding
+ * does not clear while it goes on). */
+static void watch_still_seen(void *userdata, const char *probe, const char *subject) {
+        struct watch_userdata *w = userdata;
+        struct probe_run *p = w->p;
+        usec_t now = now_realtime();
+        /* Each entry once: a touched one moves to the end and the next takes its place. */
+        size_t i = 0;
+        for (size_t left = p->n_watched; left > 0; left--)
+                if (streq(p->watched[i].obs.subject, subject))
+                        watched_touch(p, i, now);
+                else
+                        i++;
+}
+
 static void watches_start(struct daemon *d) {
         for (size_t i = 0; i < d->n_probes; i++) {
                 struct probe_run *p = &d->probes[i];
@@ -829,6 +849,7 @@ static void watches_start(struct daemon *d) {
                         .catalog_paths = (const char *const *) d->setup->catalog_paths,
                         .config = &d->setup->cfg,
                         .emit = watch_emit,
+                        .still_seen = watch_still_seen,
                         .userdata = w,
                         .probe_name = p->probe->name,
                 };

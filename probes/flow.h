@@ -38,6 +38,8 @@ struct tt_flow {
         usec_t t_syn, t_synack, t_ack; /* handshake times for RTT, 0 if unseen */
         bool saw_syn;
         bool announced;    /* the flow observation was emitted */
+        bool observed[2];  /* this direction's stream gave an observation */
+        usec_t refreshed;  /* when its observations were last said to be still seen */
         bool done[2];      /* this direction needs no more bytes */
         bool seq_known[2];
         uint32_t next_seq[2];

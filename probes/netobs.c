@@ -204,21 +204,27 @@ static int stream_session(struct tt_probe_ctx *ctx, const struct tt_netobs_meta 
         return emit(ctx, &o);
 }
 
+bool tt_netobs_stream_subject(const struct tt_netobs_meta *m, uint32_t state, char *buf, size_t size) {
+        if (state == STREAM_UNKNOWN || state == STREAM_NONE)
+                return false;
+        /* Sessions are about the peer that opened them; TLS about the flow. */
+        if (state == STREAM_TLS)
+                snprintf(buf, size, "tls:%s:%u-%s:%u%s", m->src, m->sport, m->dst, m->dport,
+                         m->from_server ? ":server" : "");
+        else
+                snprintf(buf, size, "%s->%s:%u", m->src, m->dst, m->dport);
+        return true;
+}
+
 int tt_netobs_stream(struct tt_probe_ctx *ctx, const struct tt_netobs_meta *m, const uint8_t *buf, size_t len,
                      uint32_t *state, bool final) {
         if (*state == STREAM_UNKNOWN)
                 *state = stream_detect(buf, len);
         if (*state == STREAM_UNKNOWN)
                 return -EAGAIN;
-        if (*state == STREAM_NONE)
-                return 0;
-        /* Sessions are about the peer that opened them; TLS about the flow. */
         char subject[128];
-        if (*state == STREAM_TLS)
-                snprintf(subject, sizeof(subject), "tls:%s:%u-%s:%u%s", m->src, m->sport, m->dst, m->dport,
-                         m->from_server ? ":server" : "");
-        else
-                snprintf(subject, sizeof(subject), "%s->%s:%u", m->src, m->dst, m->dport);
+        if (!tt_netobs_stream_subject(m, *state, subject, sizeof(subject)))
+                return 0;
         switch (*state) {
         case STREAM_TLS:
                 return stream_tls(ctx, m, buf, len, final, subject);

@@ -34,6 +34,9 @@ struct tt_netobs_meta {
  * start holds (SNI, ALPN; no JA3). */
 int tt_netobs_stream(struct tt_probe_ctx *ctx, const struct tt_netobs_meta *m, const uint8_t *buf, size_t len,
                      uint32_t *state, bool final);
+/* The subject of what tt_netobs_stream() emits for this direction and
+ * state; false when it emits nothing there. */
+bool tt_netobs_stream_subject(const struct tt_netobs_meta *m, uint32_t state, char *buf, size_t size);
 int tt_netobs_datagram(struct tt_probe_ctx *ctx, const struct tt_netobs_meta *m, const struct tt_packet *pk);
 /* Whether tt_netobs_datagram() reads datagrams between these ports. */
 bool tt_netobs_datagram_port(uint16_t sport, uint16_t dport);

@@ -163,8 +163,32 @@ static void stream_parse(struct tt_netprobe *np, struct tt_flow *f, enum tt_flow
         int r = tt_netobs_stream(np->ctx, &m, f->buf[dir], f->len[dir], &f->parser_state[dir], final);
         if (r != -EAGAIN || final)
                 tt_flow_finish(np->flows, f, dir);
-        if (r > 0)
+        if (r > 0) {
                 np->stats.observations += (uint64_t) r;
+                f->observed[dir] = true;
+                f->refreshed = ts;
+        }
+}
+
+/* A session still carrying traffic keeps its observations alive in the
+ * daemon, which otherwise lets them go a while after they were emitted. */
+static void flow_refresh(struct tt_netprobe *np, struct tt_flow *f, usec_t ts) {
+        if (!np->ctx->still_seen || (!f->observed[0] && !f->observed[1]) ||
+            ts < f->refreshed + TT_NETPROBE_REFRESH_USEC)
+                return;
+        f->refreshed = ts;
+        const struct tt_flow_key *k = &f->key;
+        struct tt_netobs_meta m;
+        meta_fill(np, k->family, k->caddr, k->cport, k->saddr, k->sport, ts, &m);
+        /* A session's two sides share a subject; TLS's do not. */
+        char subject[2][128] = { "", "" };
+        for (int dir = TT_FLOW_CLIENT; dir <= TT_FLOW_SERVER; dir++) {
+                m.from_server = dir == TT_FLOW_SERVER;
+                if (f->observed[dir] &&
+                    tt_netobs_stream_subject(&m, f->parser_state[dir], subject[dir], sizeof(subject[dir])) &&
+                    (dir == TT_FLOW_CLIENT || !streq(subject[TT_FLOW_CLIENT], subject[TT_FLOW_SERVER])))
+                        tt_still_seen(np->ctx, subject[dir]);
+        }
 }
 
 static bool stream_waiting(const struct tt_flow *f, enum tt_flow_dir dir) {
@@ -207,6 +231,7 @@ static void tcp_frame(struct tt_netprobe *np, const struct tt_packet *pk, usec_t
                 flow_announce(np, f, "tcp", ts);
         if (pk->payload_len > 0)
                 stream_feed(np, f, dir, pk, ts);
+        flow_refresh(np, f, ts);
 }
 
 int tt_netprobe_frame(struct tt_netprobe *np, int linktype, const uint8_t *data, size_t caplen, usec_t ts) {

@@ -39,6 +39,9 @@ struct tt_netprobe_stats {
         struct tt_flow_stats flows;
 };
 void tt_netprobe_stats(const struct tt_netprobe *np, struct tt_netprobe_stats *ret);
+/* How often a flow that gave observations and still carries traffic says
+ * so through tt_still_seen(). */
+#define TT_NETPROBE_REFRESH_USEC (60 * 1000000ULL)
 /* The capture time of the frame being handled (for findings' times). */
 usec_t tt_netprobe_clock(void *np);
 

@@ -23,6 +23,9 @@ struct tt_probe_ctx {
         const char *const *catalog_paths;
         const struct tt_config *config; /* the whole config (network.geoip_db ...) */
         int (*emit)(void *userdata, const char *probe, const struct tt_observation *o);
+        /* Optional (event probes): what was emitted with this subject is
+         * still there, e.g. a session still carrying traffic. */
+        void (*still_seen)(void *userdata, const char *probe, const char *subject);
         void *userdata;
         const char *probe_name;
         /* Set by a probe for a non-fatal problem worth one line on stderr
@@ -31,6 +34,7 @@ struct tt_probe_ctx {
 };
 
 int tt_emit(struct tt_probe_ctx *ctx, const struct tt_observation *o);
+void tt_still_seen(struct tt_probe_ctx *ctx, const char *subject);
 
 struct tt_probe {
         const char *name;

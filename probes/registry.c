@@ -21,3 +21,8 @@ const struct tt_probe *tt_probe_find(const char *name) {
 int tt_emit(struct tt_probe_ctx *ctx, const struct tt_observation *o) {
         return ctx->emit(ctx->userdata, ctx->probe_name, o);
 }
+
+void tt_still_seen(struct tt_probe_ctx *ctx, const char *subject) {
+        if (ctx->still_seen)
+                ctx->still_seen(ctx->userdata, ctx->probe_name, subject);
+}
