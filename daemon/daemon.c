@@ -248,6 +248,15 @@ static void status_update(struct daemon *d) {
         sd_notify(false, status);
 }
 
+/* A probe's remark goes to stderr once, when it changes. */
+static void probe_note(struct probe_run *p, const char *note) {
+        if (streq(note, p->note))
+                return;
+        if (note[0])
+                say("probe %s: %s", p->probe->name, note);
+        strscpy(p->note, sizeof(p->note), note);
+}
+
 static int on_due(sd_event_source *es, uint64_t usec, void *userdata);
 
 /* Everything cached goes through the core; the state turns what is found
@@ -263,6 +272,9 @@ static int evaluate(struct daemon *d) {
                         observation_from(&p->cache[j], &o);
                         tt_core_observe(d->core, p->probe->name, &o, now);
                 }
+                /* What an event probe remarked since (capture lost an interface, ...) */
+                if (p->watch_ctx)
+                        probe_note(p, p->watch_ctx->note);
                 watched_expire(p, now);
                 for (size_t j = 0; j < p->n_watched; j++) {
                         observation_from(&p->watched[j].obs, &o);
@@ -390,11 +402,7 @@ static int probe_scan(struct daemon *d, struct probe_run *p) {
         if (sc.dropped)
                 snprintf(ctx.note, sizeof(ctx.note), "%zu matching observations beyond %d not kept", sc.dropped,
                          CACHE_MAX);
-        if (!streq(ctx.note, p->note)) {
-                if (ctx.note[0])
-                        say("probe %s: %s", p->probe->name, ctx.note);
-                strscpy(p->note, sizeof(p->note), ctx.note);
-        }
+        probe_note(p, ctx.note);
         return 0;
 }
 
@@ -854,15 +862,9 @@ static void watches_start(struct daemon *d) {
                         .probe_name = p->probe->name,
                 };
                 int r = p->probe->watch(p->watch_ctx, d->event, &p->watch);
-                const char *note = p->watch_ctx->note;
-                if (r == -EOPNOTSUPP)
-                        say("probe %s: %s", p->probe->name, note[0] ? note : "not available here");
-                else if (r < 0) {
-                        if (note[0])
-                                say("probe %s: %s", p->probe->name, note);
+                probe_note(p, p->watch_ctx->note[0] || r != -EOPNOTSUPP ? p->watch_ctx->note : "not available here");
+                if (r < 0 && r != -EOPNOTSUPP)
                         probe_failed(d, p, r);
-                } else if (note[0])
-                        say("probe %s: %s", p->probe->name, note);
                 if (r < 0)
                         watch_stop(p);
         }

@@ -31,6 +31,7 @@
 #define LIVE_LOCAL_MAX 64
 /* Capture handles (interfaces named in the config) and the address watch. */
 #define LIVE_SOURCES_MAX 65
+#define LIVE_DROPS_CHECK_USEC (60 * 1000000ULL)
 
 struct live_handle {
         pcap_t *pcap;
@@ -205,6 +206,16 @@ int tt_netprobe_live_dispatch(struct tt_netprobe_live *l, int fd) {
         return total;
 }
 
+uint64_t tt_netprobe_live_drops(const struct tt_netprobe_live *l) {
+        uint64_t total = 0;
+        for (size_t i = 0; i < l->n; i++) {
+                struct pcap_stat st;
+                if (pcap_stats(l->h[i].pcap, &st) == 0)
+                        total += st.ps_drop;
+        }
+        return total;
+}
+
 void tt_netprobe_live_free(struct tt_netprobe_live *l) {
         if (!l)
                 return;
@@ -222,13 +233,32 @@ struct watch {
         struct tt_netprobe *np;
         struct tt_netprobe_live *live;
         int netlink_fd;
+        uint64_t drops;       /* as last said */
+        uint64_t drops_check; /* CLOCK_MONOTONIC of the next look */
         size_t n_sources;
         sd_event_source *sources[LIVE_SOURCES_MAX];
 };
 
+/* Packets the ring had no room for are sessions that may have been missed:
+ * said, at most once a minute. */
+static void drops_check(struct watch *w, sd_event_source *s) {
+        uint64_t now;
+        if (sd_event_now(sd_event_source_get_event(s), CLOCK_MONOTONIC, &now) < 0 || now < w->drops_check)
+                return;
+        w->drops_check = now + LIVE_DROPS_CHECK_USEC;
+        uint64_t drops = tt_netprobe_live_drops(w->live);
+        if (drops <= w->drops)
+                return;
+        snprintf(w->ctx->note, sizeof(w->ctx->note),
+                 "capture lost %llu packets so far (the kernel's ring was full): sessions may have been missed",
+                 (unsigned long long) drops);
+        w->drops = drops;
+}
+
 static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         struct watch *w = userdata;
         int r = tt_netprobe_live_dispatch(w->live, fd);
+        drops_check(w, s);
         if (r < 0 || (revents & (EPOLLERR | EPOLLHUP))) {
                 /* An interface that went away stays closed until the probe is
                  * opened again (reload); the others go on. */

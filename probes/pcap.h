@@ -69,5 +69,7 @@ size_t tt_netprobe_live_fds(const struct tt_netprobe_live *l, int *fds, size_t m
 /* Reads what is waiting on fd into the probe (at most a batch). Returns the
  * frames read; -ENETDOWN when the interface went away. */
 int tt_netprobe_live_dispatch(struct tt_netprobe_live *l, int fd);
+/* Packets the kernel dropped for want of room in the rings, since opening. */
+uint64_t tt_netprobe_live_drops(const struct tt_netprobe_live *l);
 void tt_netprobe_live_free(struct tt_netprobe_live *l);
 

@@ -61,15 +61,21 @@ static int sysctl_write(const char *path, const char *value) {
         return fclose(f) == 0 ? 0 : -errno;
 }
 
-/* Frames go out of tt1 and arrive on tt0. */
-static void inject(const struct frame *f) {
+/* count copies of a frame out of ifname (they arrive on its veth peer). */
+static void inject_on(const char *ifname, const struct frame *f, int count) {
         int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
         assert_true(fd >= 0);
-        struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_ifindex = (int) if_nametoindex("tt1"),
+        struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_ifindex = (int) if_nametoindex(ifname),
                                   .sll_halen = 6 };
         memcpy(to.sll_addr, f->b, 6);
-        assert_int_equal(sendto(fd, f->b, f->len, 0, (struct sockaddr *) &to, sizeof(to)), (ssize_t) f->len);
+        for (int i = 0; i < count; i++)
+                assert_int_equal(sendto(fd, f->b, f->len, 0, (struct sockaddr *) &to, sizeof(to)), (ssize_t) f->len);
         close(fd);
+}
+
+/* Frames go out of tt1 and arrive on tt0. */
+static void inject(const struct frame *f) {
+        inject_on("tt1", f, 1);
 }
 
 /* A DNS query the filter passes, a bulk segment it drops, a SYN it passes. */
@@ -178,11 +184,7 @@ static void test_default_interfaces(void **state) {
         uint8_t dns[256];
         struct frame f;
         frame_udp(&f, FRAME_ETHERNET, "192.168.79.2", 53000, "192.168.79.1", 53, dns, frame_dns_query(dns, RELAY));
-        int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-        assert_true(fd >= 0);
-        struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_ifindex = (int) if_nametoindex("tt5"), .sll_halen = 6 };
-        assert_int_equal(sendto(fd, f.b, f.len, 0, (struct sockaddr *) &to, sizeof(to)), (ssize_t) f.len);
-        close(fd);
+        inject_on("tt5", &f, 1);
         wait_dns(l, &s);
         assert_true(s.dns >= 1);
         tt_netprobe_live_free(l);
@@ -227,6 +229,27 @@ static void test_missing_interface(void **state) {
         assert_int_equal(tt_netprobe_live_fds(l, fds, ELEMENTSOF(fds)), 1);
         assert_non_null(strstr(err, "nosuch0"));
         assert_non_null(strstr(err, "tt2"));
+        tt_netprobe_live_free(l);
+        tt_netprobe_free(np);
+}
+
+/* A burst the ring has no room for while nothing reads it: the drops are counted. */
+static void test_drops(void **state) {
+        struct tt_probe_ctx ctx;
+        struct seen s = {};
+        struct tt_netprobe *np = probe_new(&ctx, &s);
+        struct tt_netprobe_live *l;
+        char err[256];
+        const char *const ifaces[] = { "tt0", NULL };
+        assert_int_equal(tt_netprobe_live_open(np, ifaces, &l, err, sizeof(err)), 0);
+        inject_traffic();
+        wait_dns(l, &s);
+        assert_int_equal(tt_netprobe_live_drops(l), 0);
+        uint8_t dns[256];
+        struct frame f;
+        frame_udp(&f, FRAME_ETHERNET, "192.168.77.2", 53000, "192.168.77.1", 53, dns, frame_dns_query(dns, RELAY));
+        inject_on("tt1", &f, 20000);
+        assert_true(tt_netprobe_live_drops(l) > 0);
         tt_netprobe_live_free(l);
         tt_netprobe_free(np);
 }
@@ -371,6 +394,7 @@ int main(void) {
                 cmocka_unit_test(test_named_interface),  cmocka_unit_test(test_default_interfaces),
                 cmocka_unit_test(test_any),              cmocka_unit_test(test_missing_interface),
                 cmocka_unit_test(test_capabilities),     cmocka_unit_test(test_probe_watch),
+                cmocka_unit_test(test_drops),
         };
         return cmocka_run_group_tests(tests, netns_setup, NULL);
 }
