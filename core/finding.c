@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "finding.h"
 
-#include <openssl/evp.h>
 
+#include "digest.h"
 #include "util.h"
 
 const char *tt_event_to_string(enum tt_event e) {
@@ -65,21 +65,13 @@ void tt_finding_free(struct tt_finding *f) {
 }
 
 void tt_finding_id(const char *host, const char *rule, const char *subject, char ret[static 33]) {
-        static const char hex[] = "0123456789abcdef";
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int len = 0;
-        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        uint8_t md[TT_SHA256_BYTES];
+        struct tt_sha256 s;
+        tt_sha256_init(&s);
         /* NUL separators keep ("ab","c") and ("a","bc") apart. */
-        if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-            EVP_DigestUpdate(ctx, host, strlen(host) + 1) != 1 ||
-            EVP_DigestUpdate(ctx, rule, strlen(rule) + 1) != 1 ||
-            EVP_DigestUpdate(ctx, subject, strlen(subject) + 1) != 1 || EVP_DigestFinal_ex(ctx, md, &len) != 1)
-                len = 0;
-        EVP_MD_CTX_free(ctx);
-        for (size_t i = 0; i < 16; i++) {
-                unsigned char b = i < len ? md[i] : 0;
-                ret[2 * i] = hex[b >> 4];
-                ret[2 * i + 1] = hex[b & 15];
-        }
-        ret[32] = '\0';
+        tt_sha256_update(&s, host, strlen(host) + 1);
+        tt_sha256_update(&s, rule, strlen(rule) + 1);
+        tt_sha256_update(&s, subject, strlen(subject) + 1);
+        tt_sha256_final(&s, md);
+        tt_hex(md, 16, ret);
 }

@@ -2,11 +2,10 @@
 #include "fleet-hash.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 
+#include "digest.h"
 #include "util.h"
 
 #define LABEL_MAX 64
@@ -74,18 +73,10 @@ int tt_fleet_hash(const struct tt_fleet_key *k, const char *label, const void *v
         msg[label_len] = 0;
         if (len > 0)
                 memcpy(msg + label_len + 1, value, len);
-        uint8_t md[EVP_MAX_MD_SIZE];
-        unsigned md_len = 0;
-        const uint8_t *r = HMAC(EVP_sha256(), k->bytes, (int) k->len, msg, label_len + 1 + len, md, &md_len);
+        uint8_t md[TT_SHA256_BYTES];
+        tt_hmac_sha256(k->bytes, k->len, msg, label_len + 1 + len, md);
         explicit_bzero(msg, label_len + 1 + len);
-        if (!r || md_len < TT_FLEET_HASH_BYTES)
-                return -EIO;
-        static const char hex[] = "0123456789abcdef";
-        for (size_t i = 0; i < TT_FLEET_HASH_BYTES; i++) {
-                ret[2 * i] = hex[md[i] >> 4];
-                ret[2 * i + 1] = hex[md[i] & 0xf];
-        }
-        ret[TT_FLEET_HASH_HEX] = '\0';
+        tt_hex(md, TT_FLEET_HASH_BYTES, ret);
         explicit_bzero(md, sizeof(md));
         return 0;
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "sink.h"
 
-#include <openssl/evp.h>
 #include <stdarg.h>
 
+#include "digest.h"
 #include "sink-impl.h"
 
 static const struct tt_sink_ops *const sink_ops[_TT_OUTPUT_TYPE_MAX] = {
@@ -108,21 +108,13 @@ uint64_t tt_sink_heartbeat_usec(const struct tt_sink *s) {
 }
 
 void tt_journal_message_id(const char *rule, char ret[static 33]) {
-        static const char hex[] = "0123456789abcdef";
         static const char domain[] = "telltale journal MESSAGE_ID";
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int len = 0;
-        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        uint8_t md[TT_SHA256_BYTES];
+        struct tt_sha256 s;
+        tt_sha256_init(&s);
         /* The NUL after the domain keeps it apart from the rule id. */
-        if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-            EVP_DigestUpdate(ctx, domain, sizeof(domain)) != 1 || EVP_DigestUpdate(ctx, rule, strlen(rule)) != 1 ||
-            EVP_DigestFinal_ex(ctx, md, &len) != 1)
-                len = 0;
-        EVP_MD_CTX_free(ctx);
-        for (size_t i = 0; i < 16; i++) {
-                unsigned char b = i < len ? md[i] : 0;
-                ret[2 * i] = hex[b >> 4];
-                ret[2 * i + 1] = hex[b & 15];
-        }
-        ret[32] = '\0';
+        tt_sha256_update(&s, domain, sizeof(domain));
+        tt_sha256_update(&s, rule, strlen(rule));
+        tt_sha256_final(&s, md);
+        tt_hex(md, 16, ret);
 }

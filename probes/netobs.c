@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "netobs.h"
 
-#include <openssl/evp.h>
+#include "digest.h"
 #include <stdio.h>
 
 #include "arp.h"
@@ -82,18 +82,9 @@ static enum stream_proto stream_detect(const uint8_t *b, size_t len) {
 }
 
 static void ja3_md5(const char *ja3, char out[static 33]) {
-        static const char hex[] = "0123456789abcdef";
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned len = 0;
-        if (EVP_Digest(ja3, strlen(ja3), md, &len, EVP_md5(), NULL) != 1 || len != 16) {
-                out[0] = '\0';
-                return;
-        }
-        for (size_t i = 0; i < 16; i++) {
-                out[2 * i] = hex[md[i] >> 4];
-                out[2 * i + 1] = hex[md[i] & 15];
-        }
-        out[32] = '\0';
+        uint8_t md[TT_MD5_BYTES];
+        tt_md5(ja3, strlen(ja3), md);
+        tt_hex(md, sizeof(md), out);
 }
 
 /* Whether buf is shorter than its first record says the hello is: parsing a
