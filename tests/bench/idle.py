@@ -5,7 +5,9 @@ one core and RSS read from /proc/<pid>/stat and /proc/<pid>/status; next to
 references measured the same way in the same run (an idle `sleep`, and the
 one-shot cost of the look an admin's cron job would take,
 `ps aux; ss -tanp; lsusb -v`), printed as ratios. Targets: under 1% of a
-core and under 10 MB RSS. Then the hotplug latency, from
+core and under 10 MB RSS. Then the peak RSS with each kind of remote output
+delivering to a real rsyslog on loopback (the budget is for the default
+outputs; a deployment adds one of these), and the hotplug latency, from
 tests/e2e/daemon_hotplug.py.
 
 usage: idle.py TELLTALE [SECONDS]   (default 150: two rounds of the periodic probes)
@@ -48,6 +50,7 @@ def rss_kib(pid, key="VmRSS"):
 
 
 d = tempfile.mkdtemp(prefix="tt-bench-")
+os.chmod(d, 0o755)  # the collectors run as nobody
 config = os.path.join(d, "telltale.yaml")
 with open(config, "w") as f:
     f.write(f"state_dir: {d}/state\noutputs:\n  - type: stdout\n    format: json\n")
@@ -109,6 +112,35 @@ if cpu >= 1.0:
 if hwm >= 10 * 1024:
     print(f"FAIL peak RSS {hwm / 1024:.1f} MiB is not under 10 MB")
     ok = False
+
+# With a remote output: a real collector, a delivered start-up (findings,
+# heartbeat), then RSS.
+sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+from daemon_harness import Certs, Rsyslog, free_port  # noqa: E402
+
+os.makedirs(os.path.join(d, "certs"))
+certs = Certs(os.path.join(d, "certs"))
+for proto in ("relp", "tls", "tcp"):
+    port = free_port()
+    collector = Rsyslog(os.path.join(d, "rsyslog-" + proto), proto, port, certs)
+    collector.start()
+    tls = f"    tls: {{ca: {certs.ca}, cert: {certs.client}, key: {certs.client_key}}}\n" if proto == "tls" else ""
+    remote_config = os.path.join(d, f"telltale-{proto}.yaml")
+    with open(remote_config, "w") as f:
+        f.write(f"state_dir: {d}/state-{proto}\nreport:\n  min_severity: info\noutputs:\n  - type: remote\n"
+                f"    target: {proto}://127.0.0.1:{port}\n    format: rfc5424\n    heartbeat: 2s\n{tls}")
+    p = subprocess.Popen([telltale, "daemon", "--config", remote_config], stdout=subprocess.DEVNULL,
+                         stderr=open(os.path.join(d, f"daemon-{proto}.err"), "w"))
+    time.sleep(10)
+    delivered = len(collector.lines())
+    remote_hwm = rss_kib(p.pid, "VmHWM")
+    p.terminate()
+    p.wait(30)
+    collector.stop()
+    print(f"with a {proto} output: peak RSS {remote_hwm / 1024:.1f} MiB ({delivered} messages delivered in 10 s)")
+    if delivered == 0:
+        print(f"FAIL nothing reached the {proto} collector")
+        ok = False
 
 # Hotplug to finding, measured by the e2e test with umockdev.
 p = subprocess.run([sys.executable, os.path.join(HERE, "..", "e2e", "daemon_hotplug.py"), telltale],
