@@ -132,7 +132,7 @@ int tt_open_regular_beneath(const struct tt_root *r, int dirfd, const char *path
                 return -errno;
         /* A FIFO or device in a hostile tree would block or never end. */
         if (!S_ISREG(st.st_mode))
-                return -EBADFD;
+                return S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
         *ret_fd = TAKE_FD(fd);
         return 0;
 }

@@ -28,8 +28,8 @@ int tt_openat_beneath(const struct tt_root *r, int dirfd, const char *path, int 
 int tt_root_opendir(const struct tt_root *r, const char *path, DIR **ret);
 int tt_opendir_beneath(const struct tt_root *r, int dirfd, const char *path, DIR **ret);
 
-/* A regular file only, opened O_RDONLY|O_NONBLOCK (a FIFO, device or socket
- * planted in the tree is -EBADFD, never a hang). */
+/* A regular file only, opened O_RDONLY|O_NONBLOCK (a directory is -EISDIR;
+ * a FIFO, device or socket planted in the tree is -EBADFD, never a hang). */
 int tt_open_regular_beneath(const struct tt_root *r, int dirfd, const char *path, int *ret_fd);
 
 /* Reads at most max bytes; *ret is NUL-terminated (an extra byte past *ret_len),
