@@ -105,6 +105,11 @@ struct remote {
         relpClt_t *relp_clt;
         bool relp_broken;
         bool relp_failed; /* librelp reported an error since it was cleared */
+        /* The collector answered a plain TCP connect since the last failure.
+         * librelp connects blocking (up to RELP_TIMEOUT_SEC): the loop first
+         * finds out without blocking, so a collector that drops packets
+         * cannot hold up detection. */
+        bool relp_reachable;
         uint64_t relp_last_sent;
 };
 
@@ -280,6 +285,7 @@ static void conn_fail(struct tt_sink *s, const char *fmt, ...) {
         va_end(ap);
         io_close(r);
         r->ack = sd_event_source_disable_unref(r->ack);
+        r->relp_reachable = false;
         if (r->proto != PROTO_RELP)
                 tt_spool_rewind(r->spool);
         if (!r->down_reported)
@@ -528,8 +534,17 @@ static void tls_handshake(struct tt_sink *s) {
                                                  : openssl_error(err, sizeof(err)));
 }
 
+static void relp_pump(struct tt_sink *s);
+
 static void on_connected(struct tt_sink *s) {
         struct remote *r = s->data;
+        if (r->proto == PROTO_RELP) {
+                /* Only the reachability check: librelp makes its own connection. */
+                io_close(r);
+                r->relp_reachable = true;
+                relp_pump(s);
+                return;
+        }
         if (!r->tls) {
                 r->timeout = sd_event_source_disable_unref(r->timeout);
                 conn_up(s);
@@ -842,9 +857,11 @@ static void pump(struct tt_sink *s) {
         }
         if (!r->transport_ok || r->retry)
                 return;
-        if (r->proto == PROTO_RELP)
+        if (r->proto == PROTO_RELP && r->relp_reachable)
                 relp_pump(s);
-        else if (r->conn == CONN_DOWN)
+        else if (r->proto == PROTO_RELP && r->conn == CONN_DOWN && pending(r) > 0)
+                connect_start(s);
+        else if (r->proto != PROTO_RELP && r->conn == CONN_DOWN)
                 connect_start(s);
         else if (r->conn == CONN_UP)
                 send_records(s);
