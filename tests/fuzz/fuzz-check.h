@@ -5,6 +5,8 @@
  * terminated inside its buffer, printable ASCII only, and every backslash
  * starting a whole escape (\DDD, \\, or \ before a char in `special`). */
 
+#include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,4 +29,12 @@ static inline void check_text(const char *s, size_t size, const char *special) {
                 else
                         abort();
         }
+}
+
+#define FUZZ_CHECK_TEXT(s) check_text((s), sizeof(s), NULL)
+
+/* The return codes every parser may give. */
+static inline void fuzz_check_return(int r) {
+        if (r != 0 && r != -EAGAIN && r != -EBADMSG && r != -ENOMSG)
+                abort();
 }

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "fuzz-text.h"
+#include "fuzz-check.h"
 #include "nomachine.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
