@@ -48,6 +48,25 @@ static int string_dup(const struct tt_yaml_node *n, const char *what, char **ret
         return 0;
 }
 
+/* A file the config names: a relative path is taken from the config file's
+ * directory, so a config and its key, certificates and database can travel
+ * together. */
+static int path_dup(const struct tt_yaml_node *n, const char *what, const char *config_path, char **ret,
+                    struct tt_error *err) {
+        int r = string_dup(n, what, ret, err);
+        if (r < 0 || (*ret)[0] == '/' || !config_path)
+                return r;
+        const char *slash = strrchr(config_path, '/');
+        if (!slash)
+                return 0;
+        char *p;
+        if (asprintf(&p, "%.*s/%s", (int) (slash - config_path), config_path, *ret) < 0)
+                return -ENOMEM;
+        free(*ret);
+        *ret = p;
+        return 0;
+}
+
 static int strv_parse(const struct tt_yaml_node *n, const char *what, struct tt_strv *ret, struct tt_error *err) {
         int r = tt_yaml_expect(n, TT_YAML_SEQUENCE, what, err);
         if (r < 0)
@@ -128,7 +147,8 @@ static int allow_parse(const struct tt_yaml_node *n, struct tt_allow *a, struct 
         return 0;
 }
 
-static int output_parse(const struct tt_yaml_node *n, struct tt_output_config *o, struct tt_error *err) {
+static int output_parse(const struct tt_yaml_node *n, const char *config_path, struct tt_output_config *o,
+                        struct tt_error *err) {
         static const char *const keys[] = { "type", "format", "target", "tls", "spool", "heartbeat", "sd_id", NULL };
         int r = tt_yaml_expect(n, TT_YAML_MAPPING, "an output", err);
         if (r < 0 || (r = tt_yaml_check_keys(n, keys, err)) < 0)
@@ -175,11 +195,11 @@ static int output_parse(const struct tt_yaml_node *n, struct tt_output_config *o
                     (r = tt_yaml_check_keys(v, tls_keys, err)) < 0)
                         return r;
                 const struct tt_yaml_node *x;
-                if ((x = tt_yaml_get(v, "ca")) && (r = string_dup(x, "ca", &o->tls_ca, err)) < 0)
+                if ((x = tt_yaml_get(v, "ca")) && (r = path_dup(x, "ca", config_path, &o->tls_ca, err)) < 0)
                         return r;
-                if ((x = tt_yaml_get(v, "cert")) && (r = string_dup(x, "cert", &o->tls_cert, err)) < 0)
+                if ((x = tt_yaml_get(v, "cert")) && (r = path_dup(x, "cert", config_path, &o->tls_cert, err)) < 0)
                         return r;
-                if ((x = tt_yaml_get(v, "key")) && (r = string_dup(x, "key", &o->tls_key, err)) < 0)
+                if ((x = tt_yaml_get(v, "key")) && (r = path_dup(x, "key", config_path, &o->tls_key, err)) < 0)
                         return r;
                 if (!!o->tls_cert != !!o->tls_key)
                         return tt_error_at(err, v, "tls needs both \"cert\" and \"key\", or neither");
@@ -219,23 +239,6 @@ static int probe_parse(const struct tt_yaml_node *k, const struct tt_yaml_node *
                 return r;
         if ((x = tt_yaml_get(v, "interval")) && (r = tt_yaml_duration(x, &p->interval_usec, err)) < 0)
                 return r;
-        return 0;
-}
-
-/* A relative path is taken from the config file's directory, so a config
- * and its database can travel together. */
-static int geoip_db_parse(const struct tt_yaml_node *v, struct tt_config *c, struct tt_error *err) {
-        int r = string_dup(v, "geoip_db", &c->network.geoip_db, err);
-        if (r < 0 || c->network.geoip_db[0] == '/' || !c->path)
-                return r;
-        const char *slash = strrchr(c->path, '/');
-        if (!slash)
-                return 0;
-        char *p;
-        if (asprintf(&p, "%.*s/%s", (int) (slash - c->path), c->path, c->network.geoip_db) < 0)
-                return -ENOMEM;
-        free(c->network.geoip_db);
-        c->network.geoip_db = p;
         return 0;
 }
 
@@ -302,7 +305,7 @@ static int network_parse(const struct tt_yaml_node *n, struct tt_config *c, stru
                     (r = cidrs_parse(x, "corporate_vpn.cidrs", &c->network.vpn_cidrs, err)) < 0)
                         return r;
         }
-        if ((v = tt_yaml_get(n, "geoip_db")) && (r = geoip_db_parse(v, c, err)) < 0)
+        if ((v = tt_yaml_get(n, "geoip_db")) && (r = path_dup(v, "geoip_db", c->path, &c->network.geoip_db, err)) < 0)
                 return r;
         if ((v = tt_yaml_get(n, "expected_location")) && (r = location_parse(v, c, err)) < 0)
                 return r;
@@ -395,7 +398,7 @@ static int config_parse(struct tt_config *c, const struct tt_yaml_node *root, st
                     (r = tt_yaml_check_keys(v, (const char *const[]){ "secret_file", NULL }, err)) < 0)
                         return r;
                 const struct tt_yaml_node *x = tt_yaml_get(v, "secret_file");
-                if (x && (r = string_dup(x, "secret_file", &c->fleet_secret_file, err)) < 0)
+                if (x && (r = path_dup(x, "secret_file", c->path, &c->fleet_secret_file, err)) < 0)
                         return r;
         }
         if ((v = tt_yaml_get(root, "outputs"))) {
@@ -404,7 +407,7 @@ static int config_parse(struct tt_config *c, const struct tt_yaml_node *root, st
                 if (!(c->outputs = calloc(v->n_items + 1, sizeof(struct tt_output_config))))
                         return -ENOMEM;
                 for (size_t i = 0; i < v->n_items; i++) {
-                        r = output_parse(v->items[i], &c->outputs[i], err);
+                        r = output_parse(v->items[i], c->path, &c->outputs[i], err);
                         c->n_outputs++;
                         if (r < 0)
                                 return r;

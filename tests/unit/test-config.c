@@ -133,6 +133,23 @@ static void test_missing_file(void **state) {
         assert_non_null(strstr(err.msg, "/nonexistent/telltale.yaml: No such file"));
 }
 
+/* Files the config names: relative to the config's directory, absolute as given. */
+static void test_relative_paths(void **state) {
+        struct tt_config c;
+        struct tt_error err;
+        assert_int_equal(load("network: {geoip_db: geo/countries.mmdb}\nfleet: {secret_file: fleet.key}\n"
+                              "outputs:\n  - type: remote\n    target: tls://10.0.0.1:6514\n"
+                              "    tls: {ca: pki/ca.pem, cert: /etc/pki/client.pem, key: ../client.key}\n",
+                              &c, &err),
+                         0);
+        assert_string_equal(c.network.geoip_db, "/tmp/geo/countries.mmdb");
+        assert_string_equal(c.fleet_secret_file, "/tmp/fleet.key");
+        assert_string_equal(c.outputs[0].tls_ca, "/tmp/pki/ca.pem");
+        assert_string_equal(c.outputs[0].tls_cert, "/etc/pki/client.pem");
+        assert_string_equal(c.outputs[0].tls_key, "/tmp/../client.key");
+        tt_config_free(&c);
+}
+
 static int setup(void **state) {
         int fd = mkstemp(path);
         if (fd < 0)
@@ -152,6 +169,7 @@ int main(void) {
                 cmocka_unit_test(test_full),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_missing_file),
+                cmocka_unit_test(test_relative_paths),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
