@@ -24,7 +24,7 @@ static void catalog_dir_pick(char *buf, size_t size) {
                 strscpy(buf, size, TT_SOURCE_CATALOG_DIR);
 }
 
-/* Unknown probes and unknown probe options are config errors too. */
+/* Unknown probes, unknown probe options and bad option values are config errors too. */
 static int probes_config_check(const struct tt_config *cfg, struct tt_error *err) {
         for (size_t i = 0; i < cfg->n_probes; i++) {
                 const struct tt_probe_config *pc = &cfg->probes[i];
@@ -57,6 +57,9 @@ static int probes_config_check(const struct tt_config *cfg, struct tt_error *err
                                         return tt_error_at(err, tt_yaml_key(pc->node, k), "duplicate key \"%s\"",
                                                            opt);
                 }
+                int r;
+                if (p->options_check && (r = p->options_check(pc->node, err)) < 0)
+                        return r;
         }
         return 0;
 }

@@ -17,6 +17,7 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "error.h"
 #include "pcap.h"
 #include "util.h"
 #include "yaml-node.h"
@@ -311,29 +312,33 @@ static size_t local_ranges(const struct tt_config *cfg, struct tt_cidr *ret, siz
         return n;
 }
 
-/* probes.pcap.interfaces: a list of names, or "any". */
-static int interfaces_option(struct tt_probe_ctx *ctx, const char **names, size_t max, size_t *ret_n) {
-        const struct tt_yaml_node *v = ctx->options ? tt_yaml_get(ctx->options, "interfaces") : NULL;
+/* probes.pcap.interfaces: a list of names, or "any". names may be NULL (checking only). */
+static int interfaces_option(const struct tt_yaml_node *options, const char **names, size_t *ret_n,
+                             struct tt_error *err) {
+        const struct tt_yaml_node *v = options ? tt_yaml_get(options, "interfaces") : NULL;
         *ret_n = 0;
         if (!v || tt_yaml_is_null(v))
                 return 0;
         size_t count = v->type == TT_YAML_SEQUENCE ? v->n_items : 1;
-        if ((v->type != TT_YAML_SEQUENCE && v->type != TT_YAML_SCALAR) || count >= max) {
-                snprintf(ctx->note, sizeof(ctx->note), "interfaces: a list of at most %zu interface names", max - 1);
-                return -EINVAL;
-        }
+        if ((v->type != TT_YAML_SEQUENCE && v->type != TT_YAML_SCALAR) || count >= LIVE_SOURCES_MAX)
+                return tt_error_at(err, v, "interfaces: a list of at most %d interface names", LIVE_SOURCES_MAX - 1);
         for (size_t i = 0; i < count; i++) {
                 const struct tt_yaml_node *item = v->type == TT_YAML_SEQUENCE ? v->items[i] : v;
-                if (item->type != TT_YAML_SCALAR || item->value[0] == '\0' || strlen(item->value) >= IFNAMSIZ) {
-                        snprintf(ctx->note, sizeof(ctx->note), "interfaces: \"%s\" is not an interface name",
-                                 item->type == TT_YAML_SCALAR ? item->value : "(not a string)");
-                        return -EINVAL;
-                }
-                names[i] = item->value;
+                if (item->type != TT_YAML_SCALAR || item->value[0] == '\0' || strlen(item->value) >= IFNAMSIZ)
+                        return tt_error_at(err, item, "interfaces: \"%s\" is not an interface name",
+                                           item->type == TT_YAML_SCALAR ? item->value : "(not a string)");
+                if (names)
+                        names[i] = item->value;
         }
-        names[count] = NULL;
+        if (names)
+                names[count] = NULL;
         *ret_n = count;
         return 0;
+}
+
+static int pcap_options_check(const struct tt_yaml_node *options, struct tt_error *err) {
+        size_t n;
+        return interfaces_option(options, NULL, &n, err);
 }
 
 /* Local follows the host's addresses, so a laptop that moves to another
@@ -400,9 +405,12 @@ static int pcap_watch(struct tt_probe_ctx *ctx, sd_event *e, void **ret_watch) {
         }
         const char *names[LIVE_SOURCES_MAX];
         size_t n_names;
-        int r = interfaces_option(ctx, names, ELEMENTSOF(names), &n_names);
-        if (r < 0)
+        struct tt_error opt_err = {};
+        int r = interfaces_option(ctx->options, names, &n_names, &opt_err);
+        if (r < 0) {
+                strscpy(ctx->note, sizeof(ctx->note), opt_err.msg);
                 return r;
+        }
         struct watch *w = calloc(1, sizeof(*w));
         if (!w)
                 return -ENOMEM;
@@ -446,6 +454,7 @@ static const char *const pcap_options[] = { "interfaces", NULL };
 const struct tt_probe tt_probe_pcap = {
         .name = "pcap",
         .options = pcap_options,
+        .options_check = pcap_options_check,
         .default_enabled = true,
         .watch = pcap_watch,
         .unwatch = pcap_unwatch,

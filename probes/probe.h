@@ -13,6 +13,7 @@
 #include "rootfs.h"
 
 struct tt_config;
+struct tt_error;
 struct tt_yaml_node;
 typedef struct sd_event sd_event;
 
@@ -40,6 +41,8 @@ struct tt_probe {
         const char *name;
         /* Option keys this probe accepts besides enabled/interval. */
         const char *const *options;
+        /* Optional: their values are valid (a config error names file:line:col otherwise). */
+        int (*options_check)(const struct tt_yaml_node *options, struct tt_error *err);
         bool default_enabled;
         int (*scan)(struct tt_probe_ctx *ctx); /* one pass */
         /* Optional: event fds added to e, observations emitted as they come.

@@ -46,6 +46,16 @@ with tempfile.TemporaryDirectory() as d:
           "config typo: exit 2 with file:line:col (" + p.stderr.strip() + ")")
     p = run("scan", "--config", cfg)
     check(p.returncode == 2 and f"{cfg}:4:28:" in p.stderr, "scan with a config typo: exit 2")
+    # A probe option's value, not just its name: the capture interfaces.
+    with open(cfg, "w") as f:
+        f.write("probes:\n  pcap:\n    interfaces: [eth0, {name: wlan0}]\n")
+    p = run("check-config", "--config", cfg)
+    check(p.returncode == 2 and f"{cfg}:3:24: interfaces: \"(not a string)\" is not an interface name" in p.stderr,
+          "bad capture interface: exit 2 with file:line:col (" + p.stderr.strip() + ")")
+    with open(cfg, "w") as f:
+        f.write("probes:\n  pcap:\n    interfaces: [any, lo]\n")
+    p = run("check-config", "--config", cfg)
+    check(p.returncode == 0, "capture on any and lo: a good config (" + p.stderr.strip() + ")")
     with open(cfg, "w") as f:
         f.write("report:\n  min_severity: high\n")
     p = run("check-config", "--config", cfg)
