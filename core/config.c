@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <fnmatch.h>
 #include <strings.h>
@@ -147,6 +148,57 @@ static int allow_parse(const struct tt_yaml_node *n, struct tt_allow *a, struct 
         return 0;
 }
 
+int tt_remote_target_parse(const char *target, struct tt_remote_target *r) {
+        static const struct {
+                const char *scheme;
+                enum tt_remote_proto proto;
+                const char *port;
+        } schemes[] = {
+                { "udp://", TT_REMOTE_UDP, "514" },
+                { "tcp://", TT_REMOTE_TCP, "514" },
+                { "tls://", TT_REMOTE_TLS, "6514" },
+                { "relp://", TT_REMOTE_RELP, "2514" },
+        };
+        const char *rest = NULL, *port = NULL;
+        for (size_t i = 0; i < ELEMENTSOF(schemes) && !rest; i++)
+                if (startswith(target, schemes[i].scheme)) {
+                        rest = target + strlen(schemes[i].scheme);
+                        r->proto = schemes[i].proto;
+                        port = schemes[i].port;
+                }
+        if (!rest)
+                return -EINVAL;
+        const char *host = rest, *end;
+        if (*rest == '[') { /* [v6]:port */
+                host = rest + 1;
+                end = strchr(host, ']');
+                if (!end || (end[1] && end[1] != ':'))
+                        return -EINVAL;
+                if (end[1] == ':')
+                        port = end + 2;
+        } else {
+                end = strchr(rest, ':');
+                if (end)
+                        port = end + 1;
+                else
+                        end = rest + strlen(rest);
+        }
+        size_t len = (size_t) (end - host);
+        if (len == 0 || len >= sizeof(r->host))
+                return -EINVAL;
+        memcpy(r->host, host, len);
+        r->host[len] = '\0';
+        for (const char *p = r->host; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+                      *p == '-' || *p == ':' || *p == '_'))
+                        return -EINVAL;
+        uint64_t n;
+        if (safe_atou64(port, 10, &n) < 0 || n == 0 || n > 65535)
+                return -EINVAL;
+        snprintf(r->port, sizeof(r->port), "%u", (unsigned) n);
+        return 0;
+}
+
 static int output_parse(const struct tt_yaml_node *n, const char *config_path, struct tt_output_config *o,
                         struct tt_error *err) {
         static const char *const keys[] = { "type", "format", "target", "tls", "spool", "heartbeat", "sd_id", NULL };
@@ -184,6 +236,8 @@ static int output_parse(const struct tt_yaml_node *n, const char *config_path, s
                 } else if (!startswith(o->target, "udp://") && !startswith(o->target, "tcp://") &&
                            !startswith(o->target, "tls://") && !startswith(o->target, "relp://"))
                         return tt_error_at(err, v, "target must start with udp://, tcp://, tls:// or relp://");
+                else if (tt_remote_target_parse(o->target, &(struct tt_remote_target){}) < 0)
+                        return tt_error_at(err, v, "bad target \"%s\" (like tls://siem.example.net:6514)", o->target);
         }
         if (o->type == TT_OUTPUT_REMOTE && !o->target)
                 return tt_error_at(err, n, "a remote output needs a \"target\"");
@@ -203,6 +257,14 @@ static int output_parse(const struct tt_yaml_node *n, const char *config_path, s
                         return r;
                 if (!!o->tls_cert != !!o->tls_key)
                         return tt_error_at(err, v, "tls needs both \"cert\" and \"key\", or neither");
+                struct tt_remote_target rt;
+                struct in6_addr a;
+                /* librelp checks the certificate against the name given, never an address. */
+                if (o->target && tt_remote_target_parse(o->target, &rt) >= 0 && rt.proto == TT_REMOTE_RELP &&
+                    (inet_pton(AF_INET, rt.host, &a) == 1 || inet_pton(AF_INET6, rt.host, &a) == 1))
+                        return tt_error_at(err, v,
+                                           "RELP over TLS checks the collector's certificate by name: the target "
+                                           "needs its host name, not an address");
         }
         if ((v = tt_yaml_get(n, "spool"))) {
                 static const char *const spool_keys[] = { "path", "max_size", NULL };

@@ -51,6 +51,23 @@ struct tt_output_config {
         const struct tt_yaml_node *node;
 };
 
+/* A remote output's target, scheme://host[:port] ([v6] in brackets). */
+enum tt_remote_proto {
+        TT_REMOTE_UDP,
+        TT_REMOTE_TCP,
+        TT_REMOTE_TLS,
+        TT_REMOTE_RELP,
+};
+
+struct tt_remote_target {
+        enum tt_remote_proto proto;
+        char host[256];
+        char port[8];
+};
+
+/* -EINVAL for what is not a target; the port defaults by scheme. */
+int tt_remote_target_parse(const char *target, struct tt_remote_target *ret);
+
 struct tt_probe_config {
         const char *name;
         bool enabled;

@@ -120,15 +120,17 @@ from daemon_harness import Certs, Rsyslog, free_port  # noqa: E402
 
 os.makedirs(os.path.join(d, "certs"))
 certs = Certs(os.path.join(d, "certs"))
-for proto in ("relp", "tls", "tcp"):
+for proto in ("relp", "relp-tls", "tls", "tcp"):
     port = free_port()
     collector = Rsyslog(os.path.join(d, "rsyslog-" + proto), proto, port, certs)
     collector.start()
-    tls = f"    tls: {{ca: {certs.ca}, cert: {certs.client}, key: {certs.client_key}}}\n" if proto == "tls" else ""
+    tls = f"    tls: {{ca: {certs.ca}, cert: {certs.client}, key: {certs.client_key}}}\n" if "tls" in proto else ""
+    # RELP's TLS checks the collector's name, not its address.
+    target = f"relp://localhost:{port}" if proto == "relp-tls" else f"{proto}://127.0.0.1:{port}"
     remote_config = os.path.join(d, f"telltale-{proto}.yaml")
     with open(remote_config, "w") as f:
         f.write(f"state_dir: {d}/state-{proto}\nreport:\n  min_severity: info\noutputs:\n  - type: remote\n"
-                f"    target: {proto}://127.0.0.1:{port}\n    format: rfc5424\n    heartbeat: 2s\n{tls}")
+                f"    target: {target}\n    format: rfc5424\n    heartbeat: 2s\n{tls}")
     p = subprocess.Popen([telltale, "daemon", "--config", remote_config], stdout=subprocess.DEVNULL,
                          stderr=open(os.path.join(d, f"daemon-{proto}.err"), "w"))
     time.sleep(10)

@@ -4,11 +4,11 @@
 A fixture root gets 1000 watched files, one every few milliseconds (each
 matches its own rule of a test catalog.d, so each is its own finding); in the
 middle, rsyslog is stopped for a few seconds and started again. Then the files
-go away again (1000 "cleared"). Every event must arrive: over RELP exactly
+go away again (1000 "cleared"). Every event must arrive: over RELP (plain or in TLS) exactly
 once; over TLS and TCP at least once (the stable id lets the SOC deduplicate),
 and the figures are printed.
 
-usage: daemon_collector_restart.py TELLTALE relp|tls|tcp"""
+usage: daemon_collector_restart.py TELLTALE relp|relp-tls|tls|tcp"""
 import collections
 import hashlib
 import os
@@ -27,7 +27,7 @@ OUTAGE_AT, OUTAGE_LEN = 2.0, 3.0
 
 d = tempdir("restart-" + proto)
 certs = None
-if proto == "tls":
+if proto in ("tls", "relp-tls"):
     os.makedirs(os.path.join(d, "certs"))
     certs = Certs(os.path.join(d, "certs"))
 port = free_port()
@@ -36,13 +36,20 @@ rs = Rsyslog(os.path.join(d, "rsyslog"), proto, port, certs)
 rs.start()
 
 root = fixture_root(d)
+# RELP's TLS checks the collector's name (librelp's "name" mode): a host name, not an address.
+target = f"relp://localhost:{port}" if proto == "relp-tls" else f"{proto}://127.0.0.1:{port}"
 tls = f"    tls: {{ca: {certs.ca}, cert: {certs.client}, key: {certs.client_key}}}\n" if certs else ""
 config = (f"state_dir: {d}/state\n"
           "report:\n  rate_limit: {events: 5000, interval: 1m}\n"
           "probes:\n  path: {interval: 100ms}\n"
           "outputs:\n"
-          f"  - type: remote\n    target: {proto}://127.0.0.1:{port}\n    heartbeat: 1h\n{tls}")
-daemon = Daemon(telltale, d, config, root, path_rules(N))
+          f"  - type: remote\n    target: {target}\n    heartbeat: 1h\n{tls}")
+# librelp's own leak over TLS (16 bytes a session, see the file) is not ours to fail on.
+env = {}
+if proto == "relp-tls":
+    supp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lsan-librelp.supp")
+    env["LSAN_OPTIONS"] = os.environ.get("LSAN_OPTIONS", "") + f":suppressions={supp}"
+daemon = Daemon(telltale, d, config, root, path_rules(N), env=env)
 daemon.start()
 
 
@@ -96,7 +103,7 @@ for phase, event, action in (("appear", "new", lambda p: open(p, "w").close()), 
     print(f"{proto}: {event}: {delivered}/{N} delivered ({100.0 * delivered / N:.1f}%), "
           f"{dups} duplicate(s), {len(set(counts) - ids)} unexpected id(s)")
     check(set(counts) == ids, f"{proto}: every \"{event}\" arrived, with the ids the contract gives")
-    if proto == "relp":
+    if proto.startswith("relp"):
         check(dups == 0, f"relp: every \"{event}\" arrived exactly once ({dups} duplicates)")
     check(any(w == "stopped" for w, _ in log) and any(w == "started" for w, _ in log), "the collector was restarted")
 

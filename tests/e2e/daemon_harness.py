@@ -138,6 +138,11 @@ class Rsyslog:
         elif proto == "relp":
             lines.append('module(load="imrelp")')
             lines.append(f'input(type="imrelp" address="127.0.0.1" port="{port}")')
+        elif proto == "relp-tls":
+            lines.append('module(load="imrelp")')
+            lines.append(f'input(type="imrelp" address="127.0.0.1" port="{port}" tls="on" tls.tlslib="openssl" '
+                         f'tls.caCert="{certs.ca}" tls.myCert="{server_cert or certs.server}" '
+                         f'tls.myPrivKey="{server_key or certs.server_key}" tls.authMode="certvalid")')
         elif proto == "udp":
             lines.append('module(load="imudp")')
             lines.append(f'input(type="imudp" address="127.0.0.1" port="{port}")')

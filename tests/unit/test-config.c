@@ -114,6 +114,13 @@ static void test_errors(void **state) {
         expect_error("network: {expected_countries: [USA]}\n", "not an ISO 3166 country code");
         expect_error("outputs:\n  - type: remote\n", "a remote output needs a \"target\"");
         expect_error("outputs:\n  - type: remote\n    target: http://x\n", "must start with udp://");
+        expect_error("outputs:\n  - type: remote\n    target: tcp://[::1\n", ":3:13: bad target \"tcp://[::1\"");
+        expect_error("outputs:\n  - type: remote\n    target: relp://siem:70000\n", "bad target");
+        expect_error("outputs:\n  - type: remote\n    target: tcp://a b:514\n", "bad target");
+        expect_error("outputs:\n  - type: remote\n    target: relp://10.1.2.3:20514\n    tls: {ca: /ca.pem}\n",
+                     ":4:10: RELP over TLS checks the collector's certificate by name");
+        expect_error("outputs:\n  - type: remote\n    target: relp://[2001:db8::5]:20514\n    tls: {ca: /ca.pem}\n",
+                     "needs its host name, not an address");
         expect_error("outputs:\n  - type: pigeon\n", "unknown output type \"pigeon\"");
         expect_error("outputs:\n  - type: stdout\n    format: xml\n", "unknown format \"xml\"");
         expect_error("outputs:\n  - type: remote\n    target: tls://x:1\n    tls: {cert: /c}\n",
@@ -134,6 +141,28 @@ static void test_missing_file(void **state) {
 }
 
 /* Files the config names: relative to the config's directory, absolute as given. */
+/* What is fine: TLS to an address (OpenSSL checks its IP), RELP over TLS to a name, plain RELP to an address. */
+static void test_targets(void **state) {
+        static const char *const good[] = {
+                "outputs:\n  - type: remote\n    target: tls://10.1.2.3:6514\n",
+                "outputs:\n  - type: remote\n    target: relp://siem.example.net:20514\n    tls: {ca: /ca.pem}\n",
+                "outputs:\n  - type: remote\n    target: relp://10.1.2.3\n",
+                "outputs:\n  - type: remote\n    target: udp://[2001:db8::5]:514\n",
+        };
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+                struct tt_config c;
+                struct tt_error err;
+                if (load(good[i], &c, &err) < 0)
+                        fail_msg("%s: %s", good[i], err.msg);
+                tt_config_free(&c);
+        }
+        struct tt_remote_target t;
+        assert_int_equal(tt_remote_target_parse("relp://[2001:db8::5]", &t), 0);
+        assert_int_equal(t.proto, TT_REMOTE_RELP);
+        assert_string_equal(t.host, "2001:db8::5");
+        assert_string_equal(t.port, "2514");
+}
+
 static void test_relative_paths(void **state) {
         struct tt_config c;
         struct tt_error err;
@@ -170,6 +199,7 @@ int main(void) {
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_missing_file),
                 cmocka_unit_test(test_relative_paths),
+                cmocka_unit_test(test_targets),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
