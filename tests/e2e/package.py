@@ -158,6 +158,13 @@ try:
             status = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
         check(status.get("Seccomp") == "2" and status.get("NoNewPrivs") == "1",
               "the installed daemon runs under its seccomp filter")
+        # Live capture opened as the telltale user: it keeps CAP_NET_RAW, and its packet socket is open.
+        check((int(status.get("CapEff", "0"), 16) & (1 << 13)) != 0,
+              f"the installed daemon keeps CAP_NET_RAW for its capture (CapEff {status.get('CapEff')})")
+        fds = [os.readlink(f"/proc/{daemon.pid}/fd/{fd}") for fd in os.listdir(f"/proc/{daemon.pid}/fd")]
+        inodes = {line.split()[-1] for line in open("/proc/net/packet").read().splitlines()[1:]}
+        check(any(f.startswith("socket:[") and f[8:-1] in inodes for f in fds),
+              "the installed daemon holds a packet socket (live capture is open)")
         daemon.send_signal(signal.SIGTERM)
         rc = daemon.wait(timeout=30)
         check(rc == 0, f"the installed daemon stops cleanly on SIGTERM (exit {rc})")
