@@ -41,6 +41,7 @@
 #include "spool.h"
 
 #define USEC_PER_SEC 1000000ULL
+#define USEC_PER_MSEC 1000ULL
 #define BACKOFF_MIN_USEC (1 * USEC_PER_SEC)
 #define BACKOFF_MAX_USEC (60 * USEC_PER_SEC)
 #define ACK_POLL_USEC (50 * 1000ULL)
@@ -48,6 +49,8 @@
  * record counts as delivered only after it has also been there this long. */
 #define ACK_HOLD_USEC (1 * USEC_PER_SEC)
 #define CONNECT_TIMEOUT_USEC (10 * USEC_PER_SEC)
+/* How often a name lookup on the helper thread is looked at. */
+#define RESOLVE_POLL_USEC (20 * USEC_PER_MSEC)
 /* Records sent per turn of the event loop, so a long backlog does not
  * starve hotplug events. */
 #define BURST 256
@@ -57,6 +60,7 @@
 
 enum conn {
         CONN_DOWN,
+        CONN_RESOLVING,
         CONN_CONNECTING,
         CONN_HANDSHAKE,
         CONN_UP,
@@ -79,7 +83,16 @@ struct remote {
         bool transport_ok;   /* false: the TLS setup failed; spool only */
         struct tt_spool *spool;
         bool spool_dirty;
-        sd_event_source *kick, *retry, *io, *ack, *timeout;
+        sd_event_source *kick, *retry, *io, *ack, *timeout, *resolve;
+        /* The collector's address, looked up on glibc's helper thread
+         * (getaddrinfo_a) so that a resolver that does not answer holds up
+         * nothing; again after every failure, so DNS changes are followed. */
+        struct gaicb gai;
+        struct addrinfo gai_hints;
+        bool resolved;
+        struct sockaddr_storage addr;
+        socklen_t addr_len;
+        char addr_text[INET6_ADDRSTRLEN];
         enum conn conn;
         int fd;
         SSL_CTX *ctx;
@@ -232,6 +245,7 @@ static void conn_fail(struct tt_sink *s, const char *fmt, ...) {
         io_close(r);
         r->ack = sd_event_source_disable_unref(r->ack);
         r->relp_reachable = false;
+        r->resolved = false;
         if (r->proto != TT_REMOTE_RELP)
                 tt_spool_rewind(r->spool);
         if (!r->down_reported)
@@ -572,6 +586,7 @@ static int on_io(sd_event_source *es, int fd, uint32_t revents, void *userdata) 
                         send_records(s);
                 break;
         case CONN_DOWN:
+        case CONN_RESOLVING:
                 break;
         }
         return 0;
@@ -584,25 +599,97 @@ static int on_connect_timeout(sd_event_source *es, uint64_t usec, void *userdata
         return 0;
 }
 
-static void connect_start(struct tt_sink *s) {
+static void connect_start(struct tt_sink *s);
+
+static void resolved_take(struct remote *r, const struct addrinfo *ai) {
+        memcpy(&r->addr, ai->ai_addr, ai->ai_addrlen);
+        r->addr_len = ai->ai_addrlen;
+        const void *a = ai->ai_family == AF_INET6 ? (const void *) &((const struct sockaddr_in6 *) ai->ai_addr)->sin6_addr
+                                                  : (const void *) &((const struct sockaddr_in *) ai->ai_addr)->sin_addr;
+        if (!inet_ntop(ai->ai_family, a, r->addr_text, sizeof(r->addr_text)))
+                strscpy(r->addr_text, sizeof(r->addr_text), r->host);
+        r->resolved = true;
+}
+
+static int on_resolve_poll(sd_event_source *es, uint64_t usec, void *userdata) {
+        struct tt_sink *s = userdata;
         struct remote *r = s->data;
-        struct addrinfo hints = {
+        int e = gai_error(&r->gai);
+        if (e == EAI_INPROGRESS) {
+                sd_event_source_set_time_relative(es, RESOLVE_POLL_USEC);
+                return sd_event_source_set_enabled(es, SD_EVENT_ONESHOT);
+        }
+        r->resolve = sd_event_source_disable_unref(r->resolve);
+        r->conn = CONN_DOWN;
+        if (e != 0) {
+                conn_fail(s, "cannot resolve %s: %s", r->host, gai_strerror(e));
+                return 0;
+        }
+        resolved_take(r, r->gai.ar_result);
+        freeaddrinfo(r->gai.ar_result);
+        r->gai.ar_result = NULL;
+        connect_start(s);
+        return 0;
+}
+
+/* An address is taken as it is; a name goes to the helper thread. */
+static void resolve_start(struct tt_sink *s) {
+        struct remote *r = s->data;
+        r->gai_hints = (struct addrinfo) {
                 .ai_socktype = r->proto == TT_REMOTE_UDP ? SOCK_DGRAM : SOCK_STREAM,
-                .ai_flags = AI_NUMERICSERV,
-        }, *ai = NULL;
-        int e = getaddrinfo(r->host, r->port, &hints, &ai);
+                .ai_flags = AI_NUMERICSERV | AI_NUMERICHOST,
+        };
+        struct addrinfo *ai = NULL;
+        if (getaddrinfo(r->host, r->port, &r->gai_hints, &ai) == 0) {
+                resolved_take(r, ai);
+                freeaddrinfo(ai);
+                connect_start(s);
+                return;
+        }
+        r->gai_hints.ai_flags = AI_NUMERICSERV;
+        r->gai = (struct gaicb) { .ar_name = r->host, .ar_service = r->port, .ar_request = &r->gai_hints };
+        struct gaicb *list[] = { &r->gai };
+        int e = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
         if (e != 0) {
                 conn_fail(s, "cannot resolve %s: %s", r->host, gai_strerror(e));
                 return;
         }
-        r->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        r->conn = CONN_RESOLVING;
+        if (sd_event_add_time_relative(s->env.event, &r->resolve, CLOCK_MONOTONIC, RESOLVE_POLL_USEC, 0,
+                                       on_resolve_poll, s) < 0)
+                conn_fail(s, "cannot watch the name lookup: out of memory");
+}
+
+/* A lookup still running when the output goes: its thread writes into r. */
+static void resolve_cancel(struct remote *r) {
+        r->resolve = sd_event_source_disable_unref(r->resolve);
+        if (r->conn != CONN_RESOLVING)
+                return;
+        if (gai_cancel(&r->gai) == EAI_NOTCANCELED) {
+                const struct gaicb *list[] = { &r->gai };
+                while (gai_error(&r->gai) == EAI_INPROGRESS)
+                        gai_suspend(list, 1, NULL);
+        }
+        if (gai_error(&r->gai) == 0 && r->gai.ar_result)
+                freeaddrinfo(r->gai.ar_result);
+        r->gai.ar_result = NULL;
+        r->conn = CONN_DOWN;
+}
+
+static void connect_start(struct tt_sink *s) {
+        struct remote *r = s->data;
+        if (!r->resolved) {
+                resolve_start(s);
+                return;
+        }
+        r->fd = socket(r->addr.ss_family, (r->proto == TT_REMOTE_UDP ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK |
+                                                  SOCK_CLOEXEC,
+                       0);
         if (r->fd < 0) {
-                freeaddrinfo(ai);
                 conn_fail(s, "cannot create a socket: %s", strerror(errno));
                 return;
         }
-        int k = connect(r->fd, ai->ai_addr, ai->ai_addrlen);
-        freeaddrinfo(ai);
+        int k = connect(r->fd, (const struct sockaddr *) &r->addr, r->addr_len);
         if (k < 0 && errno != EINPROGRESS) {
                 conn_fail(s, "cannot connect to %s:%s: %s", r->host, r->port, strerror(errno));
                 return;
@@ -718,7 +805,9 @@ static int relp_open(struct tt_sink *s) {
         }
         r->relp_failed = false;
         r->error[0] = '\0';
-        if (relp_api.relpCltConnect(r->relp_clt, 0, (unsigned char *) r->port, (unsigned char *) r->host) !=
+        /* By the address looked up without blocking; TLS checks the name (permitted peer). */
+        if (relp_api.relpCltConnect(r->relp_clt, 0, (unsigned char *) r->port,
+                                    (unsigned char *) (r->resolved ? r->addr_text : r->host)) !=
             RELP_RET_OK) {
                 relp_api.relpEngineCltDestruct(r->relp, &r->relp_clt);
                 if (!r->error[0])
@@ -873,7 +962,7 @@ static bool remote_idle(struct tt_sink *s) {
         struct remote *r = s->data;
         if (!r->spool || !r->transport_ok)
                 return true;
-        if (r->conn == CONN_CONNECTING || r->conn == CONN_HANDSHAKE)
+        if (r->conn == CONN_RESOLVING || r->conn == CONN_CONNECTING || r->conn == CONN_HANDSHAKE)
                 return false;
         /* Down: nothing can go now, it waits in the spool. */
         return r->retry || pending(r) == 0;
@@ -899,6 +988,7 @@ static void remote_done(struct tt_sink *s) {
         if (!r)
                 return;
         ack_check(s);
+        resolve_cancel(r);
         io_close(r);
         r->kick = sd_event_source_disable_unref(r->kick);
         r->retry = sd_event_source_disable_unref(r->retry);

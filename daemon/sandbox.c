@@ -2,6 +2,7 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
@@ -19,7 +20,6 @@
 #  endif
 #endif
 #ifdef TT_LEAK_SANITIZER
-#  include <sched.h>
 #  include <sys/ptrace.h>
 #endif
 
@@ -175,6 +175,18 @@ static int socket_ioctl_rules(scmp_filter_ctx ctx, bool capture) {
         return r;
 }
 
+/* Threads, never processes: glibc's getaddrinfo_a() looks up a collector's
+ * name on a helper thread. A thread shares this process and its filter.
+ * clone3() keeps its flags in memory the filter cannot read: it answers
+ * ENOSYS, and glibc falls back to clone(). */
+static int thread_rules(scmp_filter_ctx ctx) {
+        const scmp_datum_t thread = CLONE_THREAD | CLONE_VM;
+        int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, thread, thread));
+        if (r >= 0)
+                r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+        return r;
+}
+
 #ifdef TT_LEAK_SANITIZER
 /* Sanitizer builds (CI) only: LeakSanitizer checks at exit from a task it
  * clones to stop this process's threads with ptrace. Those calls, in the
@@ -229,6 +241,8 @@ static int seccomp_install(bool capture) {
                 r = memory_rules(ctx);
         if (r >= 0)
                 r = socket_ioctl_rules(ctx, capture);
+        if (r >= 0)
+                r = thread_rules(ctx);
         if (r >= 0)
                 r = leak_sanitizer_rules(ctx);
         if (r >= 0)

@@ -17,7 +17,8 @@
  *   NSS, OpenSSL, librelp, libyaml, libsystemd's sd-event, sd-device,
  *   sd-login, sd-journal, sd-notify), and libpcap opening and reading a live
  *   capture inside it. Anything else kills the process with SIGSYS: no process
- *   creation, no execve, no ptrace, no mount, no module loading, no memory
+ *   creation (threads only, for getaddrinfo_a's helper; clone3() answers
+ *   ENOSYS), no execve, no ptrace, no mount, no module loading, no memory
  *   both writable and executable, no signals to other processes, no socket
  *   outside unix, netlink, TCP and UDP (packet sockets only with capture),
  *   no ioctl outside the few it uses. Call it once: the filter has no

@@ -16,7 +16,9 @@
 #include <linux/filter.h>
 #include <linux/netlink.h>
 #include <linux/seccomp.h>
+#include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -180,6 +182,42 @@ static void test_forbidden_syscalls_kill(void **state) {
                 assert_true(WIFSIGNALED(boxed));
                 assert_int_equal(WTERMSIG(boxed), SIGSYS);
         }
+}
+
+static void *thread_main(void *arg) {
+        return arg;
+}
+
+/* What a collector's name lookup needs: a thread, and getaddrinfo_a()'s
+ * helper thread resolving a name from /etc/hosts. */
+static int do_thread_and_lookup(int out, void *arg) {
+        pthread_t t;
+        void *ret = NULL;
+        if (pthread_create(&t, NULL, thread_main, (void *) 1) != 0 || pthread_join(t, &ret) != 0 || ret != (void *) 1)
+                return 1;
+        struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
+        struct gaicb req = { .ar_name = "localhost", .ar_service = "514", .ar_request = &hints };
+        struct gaicb *list[] = { &req };
+        if (getaddrinfo_a(GAI_WAIT, list, 1, NULL) != 0 || gai_error(&req) != 0)
+                return 2;
+        freeaddrinfo(req.ar_result);
+        return 0;
+}
+
+/* clone3() cannot be judged by its flags: it fails with ENOSYS (glibc then uses clone()). */
+static int do_clone3(int out, void *arg) {
+        uint64_t args[11] = {}; /* struct clone_args, flags 0: a process */
+        long r = syscall(SYS_clone3, args, sizeof(args));
+        return r < 0 && errno == ENOSYS ? 0 : 3;
+}
+
+static void test_threads_not_processes(void **state) {
+        int s = run_child(&no_caps, do_thread_and_lookup, -1, NULL);
+        assert_true(WIFEXITED(s));
+        assert_int_equal(WEXITSTATUS(s), 0);
+        s = run_child(&no_caps, do_clone3, -1, NULL);
+        assert_true(WIFEXITED(s));
+        assert_int_equal(WEXITSTATUS(s), 0);
 }
 
 static int status_dump(int out, void *arg);
@@ -505,6 +543,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_forbidden_syscalls_kill),
                 cmocka_unit_test(test_abort_still_aborts),
+                cmocka_unit_test(test_threads_not_processes),
                 cmocka_unit_test(test_allowed_sockets),
                 cmocka_unit_test(test_under_unit_filter),
                 cmocka_unit_test(test_fixture_scans_same_under_sandbox),
