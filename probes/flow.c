@@ -218,8 +218,11 @@ int tt_flow_append(struct tt_flow_table *t, struct tt_flow *f, enum tt_flow_dir 
         }
         int32_t delta = (int32_t) (seq - f->next_seq[dir]);
         if (delta > 0) {
-                /* A gap: the missing bytes will not come back in a capture. */
-                tt_flow_finish(t, f, dir);
+                /* Before anything was gathered, a segment that overtook the
+                 * first (reordering on the way): the first is still to come.
+                 * After, the missing bytes will not come back in a capture. */
+                if (f->len[dir] > 0)
+                        tt_flow_finish(t, f, dir);
                 return 0;
         }
         size_t skip = (size_t) -delta; /* retransmitted overlap */

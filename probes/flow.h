@@ -64,8 +64,9 @@ void tt_flow_table_free(struct tt_flow_table *t);
  * client is the sender (mid-stream capture). */
 int tt_flow_lookup(struct tt_flow_table *t, const struct tt_packet *pk, usec_t now, struct tt_flow **ret,
                    enum tt_flow_dir *ret_dir);
-/* Appends a TCP payload in sequence order; out-of-order data past a gap ends
- * that direction (done). Returns 1 if bytes were added. */
+/* Appends a TCP payload in sequence order; data past a gap ends that
+ * direction (done), unless nothing was gathered yet: then it overtook the
+ * first segment, which is still awaited. Returns 1 if bytes were added. */
 int tt_flow_append(struct tt_flow_table *t, struct tt_flow *f, enum tt_flow_dir dir, uint32_t seq,
                    const uint8_t *data, size_t len);
 /* The direction needs no more bytes: its buffer goes back to the budget. */

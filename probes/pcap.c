@@ -231,6 +231,11 @@ static void tcp_frame(struct tt_netprobe *np, const struct tt_packet *pk, usec_t
                 flow_announce(np, f, "tcp", ts);
         if (pk->payload_len > 0)
                 stream_feed(np, f, dir, pk, ts);
+        /* The flow ends: what either side gathered is all there will be. */
+        if (pk->tcp_flags & (TT_TCP_FIN | TT_TCP_RST))
+                for (int d = TT_FLOW_CLIENT; d <= TT_FLOW_SERVER; d++)
+                        if (stream_waiting(f, (enum tt_flow_dir) d))
+                                stream_parse(np, f, (enum tt_flow_dir) d, ts, true);
         flow_refresh(np, f, ts);
 }
 

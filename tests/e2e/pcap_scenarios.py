@@ -132,10 +132,8 @@ def main():
             fail(f"clean-office: observation kinds {sorted(kinds)}: the scenario no longer exercises them")
 
         snis = {o.get("sni") for o in observations(telltale, fx("reassembly.pcap")) if o["kind"] == "tls"}
-        # out-of-order.example is not asserted: the flow table ends a direction at
-        # its first gap (a later segment arriving first); see pcap_tshark.py.
         want = {"two-segments.example", "three-segments.example", "big-hello.example", "many-records.example",
-                "overlap.example",
+                "out-of-order.example", "overlap.example",
                 "duplicate.example", "ipv6.example", "vlan.example"}
         if not want <= snis:
             fail(f"reassembly: SNI {sorted(s for s in snis if s)}, missing {sorted(want - snis)}")

@@ -14,10 +14,11 @@ MTU and no segmentation offload, so the kernel cuts the ClientHello into
 several segments.
 
 tshark is run with out-of-order TCP reassembly on (telltale's flow table
-keeps segments in order; see KNOWN below). Its text is normalised, not
-telltale's: tshark writes C escapes (\\t) but a backslash as itself, turns
-each byte that is not UTF-8 (or, in the SNI, not ASCII) into U+FFFD, stops
-an ALPN name at a NUL, and prints a dot inside a DNS label as a plain dot.
+waits for a first segment that was overtaken; KNOWN below lists what may
+still differ, nothing today). Its text is normalised, not telltale's:
+tshark writes C escapes (\\t) but a backslash as itself, turns each byte
+that is not UTF-8 (or, in the SNI, not ASCII) into U+FFFD, stops an ALPN
+name at a NUL, and prints a dot inside a DNS label as a plain dot.
 Both sides are reduced to: unescaped, cut at NUL, each run of bytes outside
 printable ASCII (and backslash) one "?".
 
@@ -51,10 +52,7 @@ import pcapgen as g  # noqa: E402
 SEP, AGG = "\x1e", "\x1f"  # never in the test data
 
 # (file, kind, value): found by one side only, and why.
-KNOWN = {
-    ("reassembly.pcap", "sni", "out-of-order.example"):
-        "tshark only: telltale's flow table ends a direction at its first gap (the later segment came first)",
-}
+KNOWN: dict = {}
 
 
 def canon(raw):

@@ -111,11 +111,17 @@ static void test_flow_reassembly(void **state) {
         assert_int_equal(d, TT_FLOW_SERVER);
         assert_int_equal(f->t_synack - f->t_syn, 50000);
 
-        /* segments out of order: the second first is a gap and ends the direction */
+        /* The second segment overtakes the first: it is dropped and the first
+         * still awaited; after the first, a gap ends the direction. */
         struct tt_flow_table *t2;
         assert_int_equal(tt_flow_table_new(&lim, &t2), 0);
         assert_int_equal(tt_flow_lookup(t2, &syn, 1, &g, &d), 0);
         assert_int_equal(tt_flow_append(t2, g, TT_FLOW_CLIENT, 106, (const uint8_t *) "world", 5), 0);
+        assert_false(g->done[TT_FLOW_CLIENT]);
+        assert_null(g->buf[TT_FLOW_CLIENT]);
+        assert_int_equal(tt_flow_append(t2, g, TT_FLOW_CLIENT, 101, (const uint8_t *) "hello", 5), 1);
+        assert_memory_equal(g->buf[TT_FLOW_CLIENT], "hello", 5);
+        assert_int_equal(tt_flow_append(t2, g, TT_FLOW_CLIENT, 111, (const uint8_t *) "again", 5), 0);
         assert_true(g->done[TT_FLOW_CLIENT]);
         tt_flow_table_free(t2);
 
