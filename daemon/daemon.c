@@ -803,7 +803,7 @@ static int watch_emit(void *userdata, const char *probe, const struct tt_observa
 }
 
 static void watch_stop(struct probe_run *p) {
-        if (p->watch)
+        if (p->watch && p->probe->unwatch)
                 p->probe->unwatch(p->watch);
         p->watch = NULL;
         if (p->watch_ctx)
@@ -816,7 +816,6 @@ static void watches_stop(struct daemon *d) {
                 watch_stop(&d->probes[i]);
 }
 
-/* Event probes start with the current setup; a reload stops and starts them again. */
 /* A session still carries traffic: what was seen of it stays (its finding
  * does not clear while it goes on). */
 static void watch_still_seen(void *userdata, const char *probe, const char *subject) {
@@ -832,6 +831,7 @@ static void watch_still_seen(void *userdata, const char *probe, const char *subj
                         i++;
 }
 
+/* Event probes start with the current setup; a reload stops and starts them again. */
 static void watches_start(struct daemon *d) {
         for (size_t i = 0; i < d->n_probes; i++) {
                 struct probe_run *p = &d->probes[i];

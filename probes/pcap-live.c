@@ -353,9 +353,11 @@ static void local_refresh(struct watch *w) {
 static int on_address_change(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         char buf[8192];
         bool any = false;
-        while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+        ssize_t k;
+        while ((k = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
                 any = true;
-        if (any)
+        /* ENOBUFS: changes came faster than they were read; look anyway. */
+        if (any || (k < 0 && errno == ENOBUFS))
                 local_refresh(userdata);
         return 0;
 }
