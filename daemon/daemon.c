@@ -592,16 +592,22 @@ static int on_heartbeat(sd_event_source *es, uint64_t usec, void *userdata) {
         for (size_t i = 0; i < d->n_sinks; i++) {
                 if (d->heartbeats[i] != es)
                         continue;
-                char status[128], summary[512];
+                char status[128], summary[1024];
                 size_t failing = 0;
                 for (size_t j = 0; j < d->n_probes; j++)
                         failing += d->probes[j].enabled && d->probes[j].failures > 0;
                 tt_sink_status(d->sinks[i], status, sizeof(status));
                 usec_t up = (now_realtime() - d->started) / USEC_PER_SEC;
-                snprintf(summary, sizeof(summary),
-                         "telltale " TT_VERSION " running for %llus: %zu finding(s) open, %zu probe(s) failing, "
-                         "this output %s",
-                         (unsigned long long) up, tt_state_n_active(d->state), failing, status);
+                int len = snprintf(summary, sizeof(summary),
+                                   "telltale " TT_VERSION " running for %llus: %zu finding(s) open, %zu probe(s) "
+                                   "failing, this output %s",
+                                   (unsigned long long) up, tt_state_n_active(d->state), failing, status);
+                /* What the probes remark (a capture that loses packets, a missing
+                 * fleet key) is a blind spot the SOC should see, not only the journal. */
+                for (size_t j = 0; j < d->n_probes && len > 0 && (size_t) len < sizeof(summary); j++)
+                        if (d->probes[j].enabled && d->probes[j].note[0])
+                                len += snprintf(summary + len, sizeof(summary) - (size_t) len, "; %s: %s",
+                                                d->probes[j].probe->name, d->probes[j].note);
                 usec_t now = now_realtime();
                 struct tt_finding f = {
                         .event = TT_EVENT_ONGOING,

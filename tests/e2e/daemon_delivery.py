@@ -127,6 +127,8 @@ check(len(beats) >= 2, f"heartbeat every second: {len(beats)} in the daemon's fe
 if beats:
     check(beats[0]["pri"] == 10 * 8 + 6 and "running for" in beats[0]["msg"] and "open" in beats[0]["msg"],
           "heartbeat: info, says what runs")
+    check("; netctx: fleet key" in beats[-1]["msg"] and "; pcap: no live capture under --root" in beats[-1]["msg"],
+          f"heartbeat: the probes' remarks reach the collector: {beats[-1]['msg'][-300:]}")
 
 # Local syslog (a socket of the test's own) and a journal output without
 # journald: the journal says so at start-up, the other outputs go on.
