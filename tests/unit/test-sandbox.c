@@ -51,6 +51,20 @@ static int run_child(const struct tt_sandbox_opts *opts, int (*fn)(int out, void
         return status;
 }
 
+/* run_child() with the child's output (out) in a fresh memfd, read back whole into *ret. */
+static int run_child_output(const struct tt_sandbox_opts *opts, int (*fn)(int out, void *arg), void *arg, char **ret,
+                            size_t *ret_len) {
+        int fd = memfd_create("child-output", MFD_CLOEXEC);
+        assert_true(fd >= 0);
+        int status = run_child(opts, fn, fd, arg);
+        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+        bool truncated;
+        assert_int_equal(tt_read_file_fd(fd, 16 << 20, ret, ret_len, &truncated), 0);
+        assert_false(truncated);
+        close(fd);
+        return status;
+}
+
 static const struct tt_sandbox_opts no_caps = {};
 
 static int do_mount(int out, void *arg) {
@@ -283,14 +297,9 @@ static int under_unit_filter(int out, void *arg) {
 }
 
 static void test_under_unit_filter(void **state) {
-        int fd = memfd_create("status", MFD_CLOEXEC);
-        assert_true(fd >= 0);
-        int s = run_child(NULL, under_unit_filter, fd, NULL);
         _cleanup_free_ char *st = NULL;
         size_t len;
-        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-        assert_int_equal(tt_read_file_fd(fd, 65536, &st, &len, NULL), 0);
-        close(fd);
+        int s = run_child_output(NULL, under_unit_filter, NULL, &st, &len);
         assert_true(WIFSIGNALED(s));
         assert_int_equal(WTERMSIG(s), SIGSYS);
         assert_int_equal(status_hex(st, "Seccomp_filters:"), 2);
@@ -336,19 +345,6 @@ static int probes_run(int out, void *arg) {
         return 0;
 }
 
-/* The probes' output over root, sandboxed or not, into a fresh memfd. */
-static int probes_output(const struct tt_sandbox_opts *opts, const struct probe_run *pr, char **ret, size_t *ret_len) {
-        int fd = memfd_create("probes", MFD_CLOEXEC);
-        assert_true(fd >= 0);
-        int status = run_child(opts, probes_run, fd, (void *) pr);
-        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-        bool truncated;
-        assert_int_equal(tt_read_file_fd(fd, 16 << 20, ret, ret_len, &truncated), 0);
-        assert_false(truncated);
-        close(fd);
-        return status;
-}
-
 /* Lines other than the "probe NAME: R" results. */
 static unsigned observation_lines(const char *out) {
         unsigned n = 0;
@@ -377,8 +373,8 @@ static void test_fixture_scans_same_under_sandbox(void **state) {
                 struct probe_run pr = { .root = root, .cfg = &cfg };
                 _cleanup_free_ char *plain = NULL, *boxed = NULL;
                 size_t plain_len, boxed_len;
-                int s1 = probes_output(NULL, &pr, &plain, &plain_len);
-                int s2 = probes_output(&no_caps, &pr, &boxed, &boxed_len);
+                int s1 = run_child_output(NULL, probes_run, &pr, &plain, &plain_len);
+                int s2 = run_child_output(&no_caps, probes_run, &pr, &boxed, &boxed_len);
                 print_message("%-28s %u observations; sandboxed: %s\n", de->d_name, observation_lines(boxed),
                               WIFEXITED(s2) ? "exit" : strsignal(WTERMSIG(s2)));
                 assert_true(WIFEXITED(s1) && WEXITSTATUS(s1) == 0);
@@ -403,7 +399,7 @@ static void test_live_scan_under_sandbox(void **state) {
         const struct tt_sandbox_opts daemon_caps = { .capture = true, .other_users = true };
         _cleanup_free_ char *out = NULL;
         size_t len;
-        int s = probes_output(&daemon_caps, &pr, &out, &len);
+        int s = run_child_output(&daemon_caps, probes_run, &pr, &out, &len);
         assert_true(WIFEXITED(s));
         assert_int_equal(WEXITSTATUS(s), 0);
         /* It saw processes and at least one socket or route. */
@@ -457,16 +453,11 @@ static int status_with_ambient(int out, void *arg) {
 #define BIT(c) (UINT64_C(1) << (c))
 
 static void expect_caps(const struct tt_sandbox_opts *opts, uint64_t want) {
-        int fd = memfd_create("status", MFD_CLOEXEC);
-        assert_true(fd >= 0);
-        int s = run_child(NULL, status_with_ambient, fd, (void *) opts);
-        assert_true(WIFEXITED(s));
-        assert_int_equal(WEXITSTATUS(s), 0);
         _cleanup_free_ char *st = NULL;
         size_t len;
-        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-        assert_int_equal(tt_read_file_fd(fd, 65536, &st, &len, NULL), 0);
-        close(fd);
+        int s = run_child_output(NULL, status_with_ambient, (void *) opts, &st, &len);
+        assert_true(WIFEXITED(s));
+        assert_int_equal(WEXITSTATUS(s), 0);
         assert_int_equal(status_hex(st, "CapEff:"), want);
         assert_int_equal(status_hex(st, "CapPrm:"), want);
         assert_int_equal(status_hex(st, "CapBnd:"), want);
@@ -498,16 +489,11 @@ static int enter_without_caps(int out, void *arg) {
 }
 
 static void test_missing_caps_are_no_error(void **state) {
-        int fd = memfd_create("status", MFD_CLOEXEC);
-        assert_true(fd >= 0);
-        int s = run_child(NULL, enter_without_caps, fd, NULL);
-        assert_true(WIFEXITED(s));
-        assert_int_equal(WEXITSTATUS(s), 0);
         _cleanup_free_ char *st = NULL;
         size_t len;
-        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-        assert_int_equal(tt_read_file_fd(fd, 65536, &st, &len, NULL), 0);
-        close(fd);
+        int s = run_child_output(NULL, enter_without_caps, NULL, &st, &len);
+        assert_true(WIFEXITED(s));
+        assert_int_equal(WEXITSTATUS(s), 0);
         assert_int_equal(status_hex(st, "CapEff:"), 0);
         assert_int_equal(status_hex(st, "Seccomp:"), 2);
 }
