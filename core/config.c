@@ -167,7 +167,7 @@ int tt_remote_target_parse(const char *target, struct tt_remote_target *r) {
                         port = schemes[i].port;
                 }
         if (!rest)
-                return -EINVAL;
+                return -EPROTONOSUPPORT;
         const char *host = rest, *end;
         if (*rest == '[') { /* [v6]:port */
                 host = rest + 1;
@@ -227,17 +227,20 @@ static int output_parse(const struct tt_yaml_node *n, const char *config_path, s
                 if (tt_output_format_from_string(v->value, &o->format) < 0)
                         return tt_error_at(err, v, "unknown format \"%s\" (text, json, rfc5424, cef)", v->value);
         }
+        struct tt_remote_target remote = {};
+        bool is_remote = false;
         if ((v = tt_yaml_get(n, "target"))) {
                 if ((r = string_dup(v, "target", &o->target, err)) < 0)
                         return r;
                 if (o->type == TT_OUTPUT_SYSLOG) {
                         if (o->target[0] != '/')
                                 return tt_error_at(err, v, "a syslog target is a local socket path, like /dev/log");
-                } else if (!startswith(o->target, "udp://") && !startswith(o->target, "tcp://") &&
-                           !startswith(o->target, "tls://") && !startswith(o->target, "relp://"))
+                } else if ((r = tt_remote_target_parse(o->target, &remote)) == -EPROTONOSUPPORT)
                         return tt_error_at(err, v, "target must start with udp://, tcp://, tls:// or relp://");
-                else if (tt_remote_target_parse(o->target, &(struct tt_remote_target){}) < 0)
+                else if (r < 0)
                         return tt_error_at(err, v, "bad target \"%s\" (like tls://siem.example.net:6514)", o->target);
+                else
+                        is_remote = true;
         }
         if (o->type == TT_OUTPUT_REMOTE && !o->target)
                 return tt_error_at(err, n, "a remote output needs a \"target\"");
@@ -257,11 +260,10 @@ static int output_parse(const struct tt_yaml_node *n, const char *config_path, s
                         return r;
                 if (!!o->tls_cert != !!o->tls_key)
                         return tt_error_at(err, v, "tls needs both \"cert\" and \"key\", or neither");
-                struct tt_remote_target rt;
                 struct in6_addr a;
                 /* librelp checks the certificate against the name given, never an address. */
-                if (o->target && tt_remote_target_parse(o->target, &rt) >= 0 && rt.proto == TT_REMOTE_RELP &&
-                    (inet_pton(AF_INET, rt.host, &a) == 1 || inet_pton(AF_INET6, rt.host, &a) == 1))
+                if (is_remote && remote.proto == TT_REMOTE_RELP &&
+                    (inet_pton(AF_INET, remote.host, &a) == 1 || inet_pton(AF_INET6, remote.host, &a) == 1))
                         return tt_error_at(err, v,
                                            "RELP over TLS checks the collector's certificate by name: the target "
                                            "needs its host name, not an address");

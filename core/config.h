@@ -65,7 +65,8 @@ struct tt_remote_target {
         char port[8];
 };
 
-/* -EINVAL for what is not a target; the port defaults by scheme. */
+/* -EPROTONOSUPPORT for another scheme, -EINVAL for a bad host or port; the
+ * port defaults by scheme. */
 int tt_remote_target_parse(const char *target, struct tt_remote_target *ret);
 
 struct tt_probe_config {
