@@ -73,9 +73,7 @@ struct inflight {
 };
 
 struct remote {
-        enum tt_remote_proto proto;
-        char host[256];
-        char port[8];
+        struct tt_remote_target target;
         char spool_dir[4096];
         uint64_t spool_max;
         char *tls_ca, *tls_cert, *tls_key;
@@ -145,15 +143,11 @@ static int remote_init(struct tt_sink *s, const struct tt_output_config *o) {
                 return -ENOMEM;
         s->data = r;
         r->fd = -1;
-        struct tt_remote_target t;
-        if (tt_remote_target_parse(o->target, &t) < 0) {
+        if (tt_remote_target_parse(o->target, &r->target) < 0) {
                 tt_sink_report(s, TT_SINK_ERROR, "bad target \"%s\" (like tls://siem.example.net:6514)", o->target);
                 return -EINVAL;
         }
-        r->proto = t.proto;
-        strscpy(r->host, sizeof(r->host), t.host);
-        strscpy(r->port, sizeof(r->port), t.port);
-        r->tls = r->proto == TT_REMOTE_TLS || (r->proto == TT_REMOTE_RELP && (o->tls_ca || o->tls_cert));
+        r->tls = r->target.proto == TT_REMOTE_TLS || (r->target.proto == TT_REMOTE_RELP && (o->tls_ca || o->tls_cert));
         if ((o->tls_ca && !(r->tls_ca = strdup(o->tls_ca))) || (o->tls_cert && !(r->tls_cert = strdup(o->tls_cert))) ||
             (o->tls_key && !(r->tls_key = strdup(o->tls_key))))
                 return -ENOMEM;
@@ -246,7 +240,7 @@ static void conn_fail(struct tt_sink *s, const char *fmt, ...) {
         r->ack = sd_event_source_disable_unref(r->ack);
         r->relp_reachable = false;
         r->resolved = false;
-        if (r->proto != TT_REMOTE_RELP)
+        if (r->target.proto != TT_REMOTE_RELP)
                 tt_spool_rewind(r->spool);
         if (!r->down_reported)
                 tt_sink_report(s, TT_SINK_WARNING, "%s; %" PRIu64 " message(s) wait in %s, retrying", r->error,
@@ -397,7 +391,7 @@ static int write_out(struct tt_sink *s) {
                                 io_watch(s, e == SSL_ERROR_WANT_WRITE ? EPOLLIN | EPOLLOUT : EPOLLIN);
                                 return 0;
                         }
-                        conn_fail(s, "TLS write to %s:%s failed: %s", r->host, r->port,
+                        conn_fail(s, "TLS write to %s:%s failed: %s", r->target.host, r->target.port,
                                   e == SSL_ERROR_SYSCALL ? strerror(errno) : openssl_error(err, sizeof(err)));
                         return -EIO;
                 }
@@ -413,13 +407,13 @@ static int write_out(struct tt_sink *s) {
                         io_watch(s, EPOLLIN | EPOLLOUT);
                         return 0;
                 }
-                if (r->proto == TT_REMOTE_UDP && errno == EMSGSIZE) {
+                if (r->target.proto == TT_REMOTE_UDP && errno == EMSGSIZE) {
                         tt_sink_report(s, TT_SINK_ERROR,
                                        "message %" PRIu64 " of %zu bytes is too large for UDP, skipped", r->out_seq,
                                        r->out.len);
                         return 1;
                 }
-                conn_fail(s, "sending to %s:%s failed: %s", r->host, r->port, strerror(errno));
+                conn_fail(s, "sending to %s:%s failed: %s", r->target.host, r->target.port, strerror(errno));
                 return -EIO;
         }
         return 1;
@@ -443,7 +437,7 @@ static void send_records(struct tt_sink *s) {
                                 break;
                         }
                         tt_buf_reset(&r->out);
-                        if (r->proto != TT_REMOTE_UDP) /* RFC 6587 octet counting */
+                        if (r->target.proto != TT_REMOTE_UDP) /* RFC 6587 octet counting */
                                 tt_buf_printf(&r->out, "%zu ", rec.len);
                         tt_buf_append(&r->out, rec.data, rec.len);
                         if (r->out.oom)
@@ -456,7 +450,7 @@ static void send_records(struct tt_sink *s) {
                 if (k <= 0)
                         return;
                 r->out_pending = false;
-                if (r->proto == TT_REMOTE_UDP) {
+                if (r->target.proto == TT_REMOTE_UDP) {
                         tt_spool_commit(r->spool, r->out_seq);
                         r->spool_dirty = true;
                 } else if (inflight_push(s, r, r->out_seq,
@@ -486,10 +480,10 @@ static void tls_handshake(struct tt_sink *s) {
         }
         long v = SSL_get_verify_result(r->ssl);
         if (v != X509_V_OK)
-                conn_fail(s, "TLS handshake with %s:%s failed: server certificate not accepted: %s", r->host, r->port,
-                          X509_verify_cert_error_string(v));
+                conn_fail(s, "TLS handshake with %s:%s failed: server certificate not accepted: %s", r->target.host,
+                          r->target.port, X509_verify_cert_error_string(v));
         else
-                conn_fail(s, "TLS handshake with %s:%s failed: %s", r->host, r->port,
+                conn_fail(s, "TLS handshake with %s:%s failed: %s", r->target.host, r->target.port,
                           e == SSL_ERROR_SYSCALL ? (errno ? strerror(errno) : "connection closed")
                                                  : openssl_error(err, sizeof(err)));
 }
@@ -498,7 +492,7 @@ static void relp_pump(struct tt_sink *s);
 
 static void on_connected(struct tt_sink *s) {
         struct remote *r = s->data;
-        if (r->proto == TT_REMOTE_RELP) {
+        if (r->target.proto == TT_REMOTE_RELP) {
                 /* Only the reachability check: librelp makes its own connection. */
                 io_close(r);
                 r->relp_reachable = true;
@@ -520,12 +514,12 @@ static void on_connected(struct tt_sink *s) {
         SSL_set_connect_state(r->ssl);
         /* Server verification: the certificate must name the target host. */
         struct in6_addr a;
-        bool literal = inet_pton(AF_INET, r->host, &a) == 1 || inet_pton(AF_INET6, r->host, &a) == 1;
+        bool literal = inet_pton(AF_INET, r->target.host, &a) == 1 || inet_pton(AF_INET6, r->target.host, &a) == 1;
         if (literal)
-                X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(r->ssl), r->host);
+                X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(r->ssl), r->target.host);
         else {
-                SSL_set_tlsext_host_name(r->ssl, r->host);
-                SSL_set1_host(r->ssl, r->host);
+                SSL_set_tlsext_host_name(r->ssl, r->target.host);
+                SSL_set1_host(r->ssl, r->target.host);
         }
         r->conn = CONN_HANDSHAKE;
         tls_handshake(s);
@@ -545,7 +539,7 @@ static void drain_input(struct tt_sink *s) {
                         int e = SSL_get_error(r->ssl, k);
                         if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
                                 return;
-                        conn_fail(s, "connection to %s:%s closed by the collector", r->host, r->port);
+                        conn_fail(s, "connection to %s:%s closed by the collector", r->target.host, r->target.port);
                         return;
                 }
                 ssize_t k = recv(r->fd, buf, sizeof(buf), MSG_DONTWAIT);
@@ -553,10 +547,10 @@ static void drain_input(struct tt_sink *s) {
                         continue;
                 if (k < 0 && (errno == EAGAIN || errno == EINTR))
                         return;
-                if (k < 0 && r->proto == TT_REMOTE_UDP)
+                if (k < 0 && r->target.proto == TT_REMOTE_UDP)
                         return; /* ICMP port unreachable: UDP has no delivery to lose */
-                conn_fail(s, "connection to %s:%s closed by the collector%s%s", r->host, r->port, k < 0 ? ": " : "",
-                          k < 0 ? strerror(errno) : "");
+                conn_fail(s, "connection to %s:%s closed by the collector%s%s", r->target.host, r->target.port,
+                          k < 0 ? ": " : "", k < 0 ? strerror(errno) : "");
                 return;
         }
 }
@@ -571,7 +565,7 @@ static int on_io(sd_event_source *es, int fd, uint32_t revents, void *userdata) 
                 if (getsockopt(r->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
                         e = errno;
                 if (e != 0)
-                        conn_fail(s, "cannot connect to %s:%s: %s", r->host, r->port, strerror(e));
+                        conn_fail(s, "cannot connect to %s:%s: %s", r->target.host, r->target.port, strerror(e));
                 else
                         on_connected(s);
                 break;
@@ -595,19 +589,24 @@ static int on_io(sd_event_source *es, int fd, uint32_t revents, void *userdata) 
 static int on_connect_timeout(sd_event_source *es, uint64_t usec, void *userdata) {
         struct tt_sink *s = userdata;
         struct remote *r = s->data;
-        conn_fail(s, "cannot connect to %s:%s: timed out", r->host, r->port);
+        conn_fail(s, "cannot connect to %s:%s: timed out", r->target.host, r->target.port);
         return 0;
 }
 
 static void connect_start(struct tt_sink *s);
 
+static int socket_type(const struct remote *r) {
+        return r->target.proto == TT_REMOTE_UDP ? SOCK_DGRAM : SOCK_STREAM;
+}
+
 static void resolved_take(struct remote *r, const struct addrinfo *ai) {
         memcpy(&r->addr, ai->ai_addr, ai->ai_addrlen);
         r->addr_len = ai->ai_addrlen;
-        const void *a = ai->ai_family == AF_INET6 ? (const void *) &((const struct sockaddr_in6 *) ai->ai_addr)->sin6_addr
-                                                  : (const void *) &((const struct sockaddr_in *) ai->ai_addr)->sin_addr;
+        const void *a = ai->ai_family == AF_INET6
+                                ? (const void *) &((const struct sockaddr_in6 *) ai->ai_addr)->sin6_addr
+                                : (const void *) &((const struct sockaddr_in *) ai->ai_addr)->sin_addr;
         if (!inet_ntop(ai->ai_family, a, r->addr_text, sizeof(r->addr_text)))
-                strscpy(r->addr_text, sizeof(r->addr_text), r->host);
+                strscpy(r->addr_text, sizeof(r->addr_text), r->target.host);
         r->resolved = true;
 }
 
@@ -622,7 +621,7 @@ static int on_resolve_poll(sd_event_source *es, uint64_t usec, void *userdata) {
         r->resolve = sd_event_source_disable_unref(r->resolve);
         r->conn = CONN_DOWN;
         if (e != 0) {
-                conn_fail(s, "cannot resolve %s: %s", r->host, gai_strerror(e));
+                conn_fail(s, "cannot resolve %s: %s", r->target.host, gai_strerror(e));
                 return 0;
         }
         resolved_take(r, r->gai.ar_result);
@@ -636,22 +635,24 @@ static int on_resolve_poll(sd_event_source *es, uint64_t usec, void *userdata) {
 static void resolve_start(struct tt_sink *s) {
         struct remote *r = s->data;
         r->gai_hints = (struct addrinfo) {
-                .ai_socktype = r->proto == TT_REMOTE_UDP ? SOCK_DGRAM : SOCK_STREAM,
+                .ai_socktype = socket_type(r),
                 .ai_flags = AI_NUMERICSERV | AI_NUMERICHOST,
         };
         struct addrinfo *ai = NULL;
-        if (getaddrinfo(r->host, r->port, &r->gai_hints, &ai) == 0) {
+        if (getaddrinfo(r->target.host, r->target.port, &r->gai_hints, &ai) == 0) {
                 resolved_take(r, ai);
                 freeaddrinfo(ai);
                 connect_start(s);
                 return;
         }
         r->gai_hints.ai_flags = AI_NUMERICSERV;
-        r->gai = (struct gaicb) { .ar_name = r->host, .ar_service = r->port, .ar_request = &r->gai_hints };
+        r->gai = (struct gaicb) {
+                .ar_name = r->target.host, .ar_service = r->target.port, .ar_request = &r->gai_hints
+        };
         struct gaicb *list[] = { &r->gai };
         int e = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
         if (e != 0) {
-                conn_fail(s, "cannot resolve %s: %s", r->host, gai_strerror(e));
+                conn_fail(s, "cannot resolve %s: %s", r->target.host, gai_strerror(e));
                 return;
         }
         r->conn = CONN_RESOLVING;
@@ -682,19 +683,17 @@ static void connect_start(struct tt_sink *s) {
                 resolve_start(s);
                 return;
         }
-        r->fd = socket(r->addr.ss_family, (r->proto == TT_REMOTE_UDP ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK |
-                                                  SOCK_CLOEXEC,
-                       0);
+        r->fd = socket(r->addr.ss_family, socket_type(r) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (r->fd < 0) {
                 conn_fail(s, "cannot create a socket: %s", strerror(errno));
                 return;
         }
         int k = connect(r->fd, (const struct sockaddr *) &r->addr, r->addr_len);
         if (k < 0 && errno != EINPROGRESS) {
-                conn_fail(s, "cannot connect to %s:%s: %s", r->host, r->port, strerror(errno));
+                conn_fail(s, "cannot connect to %s:%s: %s", r->target.host, r->target.port, strerror(errno));
                 return;
         }
-        if (k == 0 && r->proto == TT_REMOTE_UDP) {
+        if (k == 0 && r->target.proto == TT_REMOTE_UDP) {
                 conn_up(s);
                 io_watch(s, EPOLLIN);
                 dropped_report(s);
@@ -748,16 +747,16 @@ static void relp_on_err(void *usr, char *objinfo, char *errmsg, relpRetVal code)
         struct tt_sink *s = usr;
         struct remote *r = s->data;
         r->relp_failed = true;
-        snprintf(r->error, sizeof(r->error), "RELP %s:%s: %s (librelp error %d)", r->host, r->port, errmsg,
-                 (int) code);
+        snprintf(r->error, sizeof(r->error), "RELP %s:%s: %s (librelp error %d)", r->target.host, r->target.port,
+                 errmsg, (int) code);
 }
 
 static void relp_on_auth_err(void *usr, char *authinfo, char *errmsg, relpRetVal code) {
         struct tt_sink *s = usr;
         struct remote *r = s->data;
         r->relp_failed = true;
-        snprintf(r->error, sizeof(r->error), "RELP %s:%s: server not accepted: %s (%s)", r->host, r->port, errmsg,
-                 authinfo ? authinfo : "");
+        snprintf(r->error, sizeof(r->error), "RELP %s:%s: server not accepted: %s (%s)", r->target.host,
+                 r->target.port, errmsg, authinfo ? authinfo : "");
 }
 
 /* librelp calls its debug hook unconditionally and has none by default. */
@@ -801,17 +800,17 @@ static int relp_open(struct tt_sink *s) {
                         relp_api.relpCltSetPrivKey(r->relp_clt, r->tls_key);
                 }
                 relp_api.relpCltSetAuthMode(r->relp_clt, (char *) "name");
-                relp_api.relpCltAddPermittedPeer(r->relp_clt, r->host);
+                relp_api.relpCltAddPermittedPeer(r->relp_clt, r->target.host);
         }
         r->relp_failed = false;
         r->error[0] = '\0';
         /* By the address looked up without blocking; TLS checks the name (permitted peer). */
-        if (relp_api.relpCltConnect(r->relp_clt, 0, (unsigned char *) r->port,
-                                    (unsigned char *) (r->resolved ? r->addr_text : r->host)) !=
-            RELP_RET_OK) {
+        if (relp_api.relpCltConnect(r->relp_clt, 0, (unsigned char *) r->target.port,
+                                    (unsigned char *) r->addr_text) != RELP_RET_OK) {
                 relp_api.relpEngineCltDestruct(r->relp, &r->relp_clt);
                 if (!r->error[0])
-                        snprintf(r->error, sizeof(r->error), "RELP %s:%s: cannot connect", r->host, r->port);
+                        snprintf(r->error, sizeof(r->error), "RELP %s:%s: cannot connect", r->target.host,
+                                 r->target.port);
                 return -ECONNREFUSED;
         }
         r->relp_broken = false;
@@ -894,15 +893,13 @@ static void pump(struct tt_sink *s) {
         }
         if (!r->transport_ok || r->retry)
                 return;
-        if (r->proto == TT_REMOTE_RELP && r->relp_reachable)
+        if (r->target.proto == TT_REMOTE_RELP && r->relp_reachable)
                 relp_pump(s);
-        else if (r->proto == TT_REMOTE_RELP && r->conn == CONN_DOWN && pending(r) > 0)
-                connect_start(s);
-        else if (r->proto != TT_REMOTE_RELP && r->conn == CONN_DOWN)
+        else if (r->conn == CONN_DOWN && (r->target.proto != TT_REMOTE_RELP || pending(r) > 0))
                 connect_start(s);
         else if (r->conn == CONN_UP)
                 send_records(s);
-        if (r->spool_dirty && (r->proto == TT_REMOTE_RELP || r->n_inflight == 0)) {
+        if (r->spool_dirty && (r->target.proto == TT_REMOTE_RELP || r->n_inflight == 0)) {
                 tt_spool_sync(r->spool);
                 r->spool_dirty = false;
         }
@@ -928,7 +925,7 @@ static int remote_start(struct tt_sink *s) {
                                r->spool_dir, strerror(-k));
                 return k;
         }
-        k = r->proto == TT_REMOTE_RELP ? relp_engine(s) : r->tls ? tls_setup(s, r) : 0;
+        k = r->target.proto == TT_REMOTE_RELP ? relp_engine(s) : r->tls ? tls_setup(s, r) : 0;
         r->transport_ok = k >= 0;
         if (k < 0) {
                 tt_sink_report(s, TT_SINK_ERROR, "nothing is delivered until that is fixed; findings are kept in %s",
@@ -978,7 +975,7 @@ static void remote_status(struct tt_sink *s, char *buf, size_t size) {
         tt_spool_get_stats(r->spool, &st);
         const char *state = !r->transport_ok ? "TLS setup failed"
                             : r->retry       ? "unreachable"
-                            : r->proto == TT_REMOTE_RELP || r->conn == CONN_UP ? "connected"
+                            : r->target.proto == TT_REMOTE_RELP || r->conn == CONN_UP ? "connected"
                                                                            : "connecting";
         snprintf(buf, size, "%s, %" PRIu64 " queued", state, st.pending);
 }
