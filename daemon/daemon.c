@@ -518,18 +518,23 @@ static int on_netlink(sd_event_source *es, int fd, uint32_t revents, void *userd
         /* What changed does not matter: the probes read the whole picture. */
         while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
                 ;
-        for (size_t i = 0; i < d->n_probes; i++)
-                if (d->probes[i].enabled && d->probes[i].probe->netlink_rescan) {
-                        d->probes[i].pending = true;
+        for (size_t i = 0; i < d->n_probes; i++) {
+                struct probe_run *p = &d->probes[i];
+                if (p->enabled && p->probe->netlink_rescan) {
+                        p->pending = true;
                         rescan_soon(d);
                 }
+                if (p->watch && p->probe->netlink_changed)
+                        p->probe->netlink_changed(p->watch);
+        }
         return 0;
 }
 
 static int netlink_start(struct daemon *d) {
         bool wanted = false;
         for (size_t i = 0; i < d->n_probes; i++)
-                wanted = wanted || (d->probes[i].enabled && d->probes[i].probe->netlink_rescan);
+                wanted = wanted || (d->probes[i].enabled &&
+                                    (d->probes[i].probe->netlink_rescan || d->probes[i].probe->netlink_changed));
         if (!wanted)
                 return 0;
         struct sockaddr_nl sa = {

@@ -5,15 +5,11 @@
  * CAP_NET_RAW; reading the open handles needs nothing. */
 #include <errno.h>
 #include <ifaddrs.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <systemd/sd-event.h>
 
 #include "config.h"
@@ -30,8 +26,8 @@
 /* Frames read per wakeup, so one busy interface cannot starve the loop. */
 #define LIVE_BATCH 1024
 #define LIVE_LOCAL_MAX 64
-/* Capture handles (interfaces named in the config) and the address watch. */
-#define LIVE_SOURCES_MAX 65
+/* Capture handles: interfaces named in the config. */
+#define LIVE_SOURCES_MAX 64
 #define LIVE_DROPS_CHECK_USEC (60 * 1000000ULL)
 
 struct live_handle {
@@ -227,13 +223,11 @@ void tt_netprobe_live_free(struct tt_netprobe_live *l) {
 
 /* --- the probe: the daemon's watch ------------------------------------------------------------ */
 
-/* What pcap_watch() hands the daemon: the capture, its event sources, and a
- * netlink socket that says when this host's addresses change. */
+/* What pcap_watch() hands the daemon: the capture and its event sources. */
 struct watch {
         struct tt_probe_ctx *ctx;
         struct tt_netprobe *np;
         struct tt_netprobe_live *live;
-        int netlink_fd;
         uint64_t drops;       /* as last said */
         uint64_t drops_check; /* CLOCK_MONOTONIC of the next look */
         size_t n_sources;
@@ -320,8 +314,8 @@ static int interfaces_option(const struct tt_yaml_node *options, const char **na
         if (!v || tt_yaml_is_null(v))
                 return 0;
         size_t count = v->type == TT_YAML_SEQUENCE ? v->n_items : 1;
-        if ((v->type != TT_YAML_SEQUENCE && v->type != TT_YAML_SCALAR) || count >= LIVE_SOURCES_MAX)
-                return tt_error_at(err, v, "interfaces: a list of at most %d interface names", LIVE_SOURCES_MAX - 1);
+        if ((v->type != TT_YAML_SEQUENCE && v->type != TT_YAML_SCALAR) || count > LIVE_SOURCES_MAX)
+                return tt_error_at(err, v, "interfaces: a list of at most %d interface names", LIVE_SOURCES_MAX);
         for (size_t i = 0; i < count; i++) {
                 const struct tt_yaml_node *item = v->type == TT_YAML_SEQUENCE ? v->items[i] : v;
                 if (item->type != TT_YAML_SCALAR || item->value[0] == '\0' || strlen(item->value) >= IFNAMSIZ)
@@ -341,38 +335,14 @@ static int pcap_options_check(const struct tt_yaml_node *options, struct tt_erro
         return interfaces_option(options, NULL, &n, err);
 }
 
-/* Local follows the host's addresses, so a laptop that moves to another
- * network still tells its own side of a connection from the far one. */
+/* Local follows the host's addresses (at start, and when the daemon hears of
+ * a change), so a laptop that moves to another network still tells its own
+ * side of a connection from the far one. */
 static void local_refresh(struct watch *w) {
         struct tt_cidr local[LIVE_LOCAL_MAX];
         size_t n = local_ranges(w->ctx->config, local, ELEMENTSOF(local));
         if (n > 0)
                 (void) tt_netprobe_set_local(w->np, local, n);
-}
-
-static int on_address_change(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        char buf[8192];
-        bool any = false;
-        ssize_t k;
-        while ((k = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
-                any = true;
-        /* ENOBUFS: changes came faster than they were read; look anyway. */
-        if (any || (k < 0 && errno == ENOBUFS))
-                local_refresh(userdata);
-        return 0;
-}
-
-static int address_watch_open(void) {
-        struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR };
-        int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
-        if (fd < 0)
-                return -errno;
-        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
-                int r = -errno;
-                close(fd);
-                return r;
-        }
-        return fd;
 }
 
 static void pcap_unwatch(void *handle) {
@@ -381,8 +351,6 @@ static void pcap_unwatch(void *handle) {
                 return;
         for (size_t i = 0; i < w->n_sources; i++)
                 sd_event_source_disable_unref(w->sources[i]);
-        if (w->netlink_fd >= 0)
-                close(w->netlink_fd);
         tt_netprobe_live_free(w->live);
         tt_netprobe_free(w->np);
         free(w);
@@ -405,7 +373,7 @@ static int pcap_watch(struct tt_probe_ctx *ctx, sd_event *e, void **ret_watch) {
                 snprintf(ctx->note, sizeof(ctx->note), "no live capture under --root: it would capture this host");
                 return -EOPNOTSUPP;
         }
-        const char *names[LIVE_SOURCES_MAX];
+        const char *names[LIVE_SOURCES_MAX + 1];
         size_t n_names;
         struct tt_error opt_err = {};
         int r = interfaces_option(ctx->options, names, &n_names, &opt_err);
@@ -417,17 +385,14 @@ static int pcap_watch(struct tt_probe_ctx *ctx, sd_event *e, void **ret_watch) {
         if (!w)
                 return -ENOMEM;
         w->ctx = ctx;
-        w->netlink_fd = -1;
-        struct tt_cidr local[LIVE_LOCAL_MAX];
         const struct tt_netprobe_config cfg = {
-                .local = local,
-                .n_local = local_ranges(ctx->config, local, ELEMENTSOF(local)),
                 /* A laptop's own traffic: fewer flows and buffers than a capture file may need. */
                 .flows = { .max_flows = 16384, .max_buffer_bytes = 16u << 20, .idle_timeout = 300 * 1000000ULL },
         };
         char err[sizeof(ctx->note)] = "";
-        if ((r = tt_netprobe_new(ctx, &cfg, &w->np)) < 0 ||
-            (r = tt_netprobe_live_open(w->np, n_names ? names : NULL, &w->live, err, sizeof(err))) < 0) {
+        if ((r = tt_netprobe_new(ctx, &cfg, &w->np)) >= 0)
+                local_refresh(w);
+        if (r < 0 || (r = tt_netprobe_live_open(w->np, n_names ? names : NULL, &w->live, err, sizeof(err))) < 0) {
                 if (r != -ENOMEM)
                         snprintf(ctx->note, sizeof(ctx->note), "%s", err);
                 pcap_unwatch(w);
@@ -435,20 +400,20 @@ static int pcap_watch(struct tt_probe_ctx *ctx, sd_event *e, void **ret_watch) {
         }
         if (err[0])
                 snprintf(ctx->note, sizeof(ctx->note), "%s", err);
-        int fds[LIVE_SOURCES_MAX - 1];
+        int fds[LIVE_SOURCES_MAX];
         size_t n = MIN(tt_netprobe_live_fds(w->live, fds, ELEMENTSOF(fds)), ELEMENTSOF(fds));
         for (size_t i = 0; i < n && r >= 0; i++)
                 r = watch_add(w, e, fds[i], on_readable);
-        /* Without address changes the local ranges stay as they were at start. */
-        bool follow = !(ctx->config && ctx->config->network.local.n > 0);
-        if (r >= 0 && follow && (w->netlink_fd = address_watch_open()) >= 0)
-                r = watch_add(w, e, w->netlink_fd, on_address_change);
         if (r < 0) {
                 pcap_unwatch(w);
                 return r;
         }
         *ret_watch = w;
         return 0;
+}
+
+static void pcap_netlink_changed(void *handle) {
+        local_refresh(handle);
 }
 
 static const char *const pcap_options[] = { "interfaces", NULL };
@@ -460,5 +425,6 @@ const struct tt_probe tt_probe_pcap = {
         .default_enabled = true,
         .watch = pcap_watch,
         .unwatch = pcap_unwatch,
+        .netlink_changed = pcap_netlink_changed,
         .packet_capture = true,
 };

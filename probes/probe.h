@@ -51,6 +51,9 @@ struct tt_probe {
          * why), which is not a failure. */
         int (*watch)(struct tt_probe_ctx *ctx, sd_event *e, void **ret_watch);
         void (*unwatch)(void *watch);
+        /* Optional: link, address or route changes, heard by the daemon's one
+         * rtnetlink socket (scan probes have netlink_rescan instead). */
+        void (*netlink_changed)(void *watch);
         /* watch() opens packet sockets (CAP_NET_RAW): the daemon keeps that
          * privilege after start-up only when such a probe is enabled then. */
         bool packet_capture;
