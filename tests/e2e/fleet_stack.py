@@ -66,8 +66,9 @@ class Postgres:
         self.started = False
 
     def run(self, tool, *args, **kw):
+        # In the cluster's own directory: the server's user may not reach the caller's.
         return subprocess.run(self.prefix + [os.path.join(self.bindir, tool), *args], capture_output=True, text=True,
-                              timeout=120, **kw)
+                              timeout=120, cwd=self.dir, **kw)
 
     def start(self):
         p = self.run("initdb", "-D", self.data, "-U", self.superuser, "-A", "trust", "--no-sync", "-E", "UTF8",
@@ -99,11 +100,10 @@ class Postgres:
         return p
 
     def psql_files(self, *files):
-        args = []
-        for f in files:
-            args += ["-f", f]
+        # Read here and given on stdin: the server's user may not read the checkout.
+        text = "".join(open(f).read() + "\n" for f in files)
         p = self.run("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", self.socket_dir, "-U", self.superuser, "-d",
-                     "telltale", *args)
+                     "telltale", input=text)
         if p.returncode != 0 or p.stderr.strip():
             raise Failure("loading %s: %s" % (", ".join(files), p.stderr))
 

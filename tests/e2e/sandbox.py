@@ -9,6 +9,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -37,8 +38,9 @@ CAP_DAC_READ_SEARCH, CAP_NET_RAW, CAP_SYS_PTRACE = 2, 13, 19
 DAEMON_CAPS = (1 << CAP_DAC_READ_SEARCH) | (1 << CAP_SYS_PTRACE)
 
 
-def scan(*args, wrap=(), env=None):
-    return subprocess.run([*wrap, telltale, "scan", *args], capture_output=True, text=True, timeout=120, env=env)
+def scan(*args, wrap=(), env=None, binary=telltale):
+    return subprocess.run([*wrap, binary, "scan", *args], capture_output=True, text=True, timeout=120, env=env,
+                          cwd="/")
 
 
 # LeakSanitizer stops the process's threads with ptrace, which strace holds.
@@ -79,8 +81,17 @@ for name, want_rc in (("anydesk-running", 1), ("clean-laptop", 0), ("hostile-roo
 
 # The live system, as root (keeps CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE) and
 # as nobody (keeps nothing): every probe runs to the end under the filter.
-for who, wrap in (("root", ()), ("nobody", (setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"))):
-    p = scan("--observations", wrap=wrap)
+# nobody gets its own copy of the binary and catalog: the checkout may sit
+# where only root can reach (a private temporary directory).
+mine = os.path.join(d, "nobody")
+os.makedirs(mine)
+shutil.copy2(telltale, os.path.join(mine, "telltale"))
+shutil.copytree(catalog, os.path.join(mine, "catalog"))
+nobody_env = dict(os.environ, TELLTALE_CATALOG_DIR=os.path.join(mine, "catalog"))
+for who, wrap, binary, env in (("root", (), telltale, None),
+                               ("nobody", (setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"),
+                                os.path.join(mine, "telltale"), nobody_env)):
+    p = scan("--observations", wrap=wrap, binary=binary, env=env)
     check(p.returncode == 0 and '"kind":"process"' in p.stdout,
           f"live scan as {who}: completes under the sandbox (rc {p.returncode}) and sees processes")
     check("Bad system call" not in p.stderr, f"live scan as {who}: nothing hit the filter")
